@@ -1,0 +1,3 @@
+"""OpEmbed: D-VAE with one-hot or learned operation embeddings, for graph-based NAS."""
+
+__version__ = "0.1.0"

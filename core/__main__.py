@@ -1,0 +1,291 @@
+"""``python -m core <command>``: a thin command line over the modules of ``core``.
+
+Errors in the user's input print as one clear message (exit status 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from .errors import OpEmbedError
+
+EPILOG = """examples:
+  python -m core fetch enas6
+  python -m core train --space nbg-cora --encoding learned --preset quick --out runs/cora-learned
+  python -m core train --space enas6 --encoding onehot --preset paper --out runs/enas6-onehot --resume
+  python -m core evaluate runs/cora-learned
+  python -m core table runs/cora-onehot runs/cora-learned
+  python -m core project runs/cora-learned --method umap
+  python -m core smoothness runs/cora-learned
+  python -m core bo runs/cora-learned --rounds 10 --batch-size 50 --seeds 10
+  python -m core bo-summary runs/cora-onehot runs/cora-learned
+  python -m core export runs/cora-onehot runs/cora-learned --format pdf --out figures/
+  python -m core bench --json bench.json
+  python -m core demo --out assets/demo
+"""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", default=None, help="data directory (else $OPEMBED_DATA_DIR, else the user cache)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+
+
+def _load_space(name: str, data_dir):
+    from .spaces import get_space
+
+    space = get_space(name)
+    return space, space.load(data_dir)
+
+
+# ---------------------------------------------------------------- train
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a D-VAE (one-hot) or DVAE-EMB (learned) model")
+    p.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
+    p.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
+    p.add_argument("--preset", choices=["paper", "quick", "tiny"], default="quick")
+    p.add_argument("--out", required=True, type=Path, help="run directory to write")
+    p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    p.add_argument("--embedding-dim", type=int, default=3, help="size of learned embeddings (default 3, the paper's)")
+    p.add_argument("--init-embeddings-from", type=Path, default=None, help="warm-start embeddings from a learned RUN")
+    p.add_argument("--epochs", type=int, default=None, help="override the preset")
+    p.add_argument("--batch-size", type=int, default=None, help="override the preset")
+    p.add_argument("--hidden-dim", type=int, default=None, help="override the preset")
+    p.add_argument("--latent-dim", type=int, default=None, help="override the preset")
+    p.add_argument("--lr", type=float, default=None, help="override the preset")
+    p.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_common(p)
+
+
+def _cmd_train(args) -> None:
+    from .config import PRESETS, ModelConfig, TrainConfig
+    from .devices import resolve_device
+    from .train import train_run
+
+    if args.checkpoint_every < 1:
+        raise OpEmbedError("--checkpoint-every must be at least 1")
+    device = resolve_device(args.device)
+    space, table = _load_space(args.space, args.data_dir)
+    preset = PRESETS[args.preset]
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    model_config = ModelConfig(
+        num_node_types=space.num_node_types,
+        max_nodes=space.max_nodes,
+        hidden_dim=pick(args.hidden_dim, preset.hidden_dim),
+        latent_dim=pick(args.latent_dim, preset.latent_dim),
+        bidirectional=preset.bidirectional and not args.unidirectional,
+        encoding=args.encoding,
+        embedding_dim=args.embedding_dim,
+    )
+    train_config = TrainConfig(
+        epochs=pick(args.epochs, preset.epochs),
+        batch_size=pick(args.batch_size, preset.batch_size),
+        lr=pick(args.lr, preset.lr),
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        precision=args.precision,
+    )
+    train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
+              init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
+    print(f"trained: {args.out}")
+
+
+# ---------------------------------------------------------------- evaluate / table
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="the D-VAE evaluation protocol; writes metrics.json")
+    p.add_argument("run", type=Path)
+    p.add_argument("--encode-times", type=int, default=10)
+    p.add_argument("--decode-times", type=int, default=10)
+    p.add_argument("--prior-points", type=int, default=1000)
+    p.add_argument("--gp-seeds", type=int, default=10)
+    p.add_argument("--parts", default="recon,prior,gp", help="comma-separated subset of recon,prior,gp")
+    p.add_argument("--no-progress", action="store_true")
+    _add_common(p)
+
+
+def _cmd_evaluate(args) -> None:
+    from . import runs
+    from .devices import resolve_device
+    from .evaluate import EvalConfig, evaluate_run
+
+    config = runs.load_config(args.run)
+    space, table = _load_space(config["space"], args.data_dir)
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    unknown = set(parts) - {"recon", "prior", "gp"}
+    if unknown:
+        raise OpEmbedError(f"--parts: unknown {sorted(unknown)}; use recon, prior, gp")
+    eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
+                             num_prior_points=args.prior_points, gp_seeds=args.gp_seeds)
+    metrics = evaluate_run(args.run, space, table, resolve_device(args.device), eval_config,
+                           progress=not args.no_progress, parts=parts)
+    print(format_metrics_table({str(args.run): metrics}))
+
+
+def format_metrics_table(metrics_by_run: dict[str, dict]) -> str:
+    """Markdown table, one row per run, in the layout of the papers' tables (percentages)."""
+    header = "| run | space | encoding | recon % | valid % | unique % | novel % | RMSE | Pearson r |"
+    lines = [header, "|" + "---|" * 9]
+    for name, m in metrics_by_run.items():
+        def pct(key):
+            return f"{100 * m[key]:.2f}" if key in m else "—"
+
+        def pm(key):
+            return f"{m[key]:.3f} ± {m.get(key + '_std', 0):.3f}" if key in m else "—"
+
+        lines.append(f"| {name} | {m.get('space', '?')} | {m.get('encoding', '?')} | {pct('recon_accuracy')} | "
+                     f"{pct('validity')} | {pct('uniqueness')} | {pct('novelty')} | {pm('rmse')} | {pm('pearson')} |")
+    return "\n".join(lines)
+
+
+def _add_table(sub) -> None:
+    p = sub.add_parser("table", help="print the metrics of runs side by side (Markdown)")
+    p.add_argument("runs", type=Path, nargs="+")
+
+
+def _cmd_table(args) -> None:
+    from . import runs
+
+    metrics = {}
+    for run in args.runs:
+        path = run / runs.METRICS
+        if not path.exists():
+            raise OpEmbedError(f"{path}: missing; run `python -m core evaluate {run}` first")
+        metrics[str(run)] = runs.read_json(path)
+    print(format_metrics_table(metrics))
+
+
+# ---------------------------------------------------------------- analysis
+def _add_project(sub) -> None:
+    p = sub.add_parser("project", help="2-D projection of every latent mean, cached in the run")
+    p.add_argument("run", type=Path)
+    p.add_argument("--method", choices=["umap", "pca", "tsne"], default="umap")
+    p.add_argument("--n-neighbors", type=int, default=15)
+    p.add_argument("--min-dist", type=float, default=0.1)
+    p.add_argument("--metric", default="euclidean")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _cmd_project(args) -> None:
+    from .projection import load_or_compute_projection
+
+    frame = load_or_compute_projection(args.run, args.method, n_neighbors=args.n_neighbors,
+                                       min_dist=args.min_dist, metric=args.metric, seed=args.seed)
+    print(f"{args.method}: {len(frame)} points cached in {args.run / 'projections'}")
+
+
+def _add_smoothness(sub) -> None:
+    p = sub.add_parser("smoothness", help="smoothness numbers of a latent space; writes smoothness.json")
+    p.add_argument("run", type=Path)
+    p.add_argument("--data-dir", default=None)
+
+
+def _cmd_smoothness(args) -> None:
+    import json
+
+    from . import runs
+    from .smoothness import write_smoothness
+
+    config = runs.load_config(args.run)
+    space, table = _load_space(config["space"], args.data_dir)
+    result = write_smoothness(args.run, space, table)
+    print(json.dumps(result, indent=2, default=str))
+
+
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="write every dashboard figure and its CSV, without a browser")
+    p.add_argument("runs", type=Path, nargs="+")
+    p.add_argument("--format", choices=["png", "svg", "pdf", "html"], default="pdf")
+    p.add_argument("--out", type=Path, required=True)
+
+
+def _cmd_export(args) -> None:
+    from .export import export_runs
+
+    written = export_runs(args.runs, args.format, args.out)
+    print(f"wrote {len(written)} files to {args.out}")
+
+
+# ---------------------------------------------------------------- data
+def _add_fetch(sub) -> None:
+    p = sub.add_parser("fetch", help="download a dataset and check its sha256")
+    p.add_argument("dataset", choices=["enas6"])
+    p.add_argument("--data-dir", default=None)
+
+
+def _cmd_fetch(args) -> None:
+    from .data_dir import fetch_enas6, resolve_data_dir
+
+    path = fetch_enas6(resolve_data_dir(args.data_dir))
+    print(f"ok: {path}")
+
+
+# ---------------------------------------------------------------- main
+COMMANDS = {
+    "train": (_add_train, _cmd_train),
+    "evaluate": (_add_evaluate, _cmd_evaluate),
+    "table": (_add_table, _cmd_table),
+    "project": (_add_project, _cmd_project),
+    "smoothness": (_add_smoothness, _cmd_smoothness),
+    "export": (_add_export, _cmd_export),
+    "fetch": (_add_fetch, _cmd_fetch),
+}
+
+
+def _optional_commands(sub) -> dict:
+    """Commands whose modules may add their own parsers (bo, bench, demo)."""
+    handlers = {}
+    try:
+        from .bo.cli import add_bo_arguments, add_bo_summary_arguments, bo_main, bo_summary_main
+
+        add_bo_arguments(sub.add_parser("bo", help="Bayesian optimisation in the latent space of a run"))
+        add_bo_summary_arguments(sub.add_parser("bo-summary", help="best-found against queries, as a table"))
+        handlers["bo"], handlers["bo-summary"] = bo_main, bo_summary_main
+    except ImportError:
+        pass
+    try:
+        from .bench import add_bench_arguments, bench_main
+
+        add_bench_arguments(sub.add_parser("bench", help="speed benchmark: prints a table, writes JSON"))
+        handlers["bench"] = bench_main
+    except ImportError:
+        pass
+    try:
+        from .demo import add_demo_arguments, demo_main
+
+        add_demo_arguments(sub.add_parser("demo", help="train, evaluate and analyse the shipped demo pair"))
+        handlers["demo"] = demo_main
+    except ImportError:
+        pass
+    return handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__,
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add, _ in COMMANDS.values():
+        add(sub)
+    extra = _optional_commands(sub)
+    args = parser.parse_args(argv)
+    try:
+        if args.command in COMMANDS:
+            COMMANDS[args.command][1](args)
+        else:
+            extra[args.command](args)
+    except OpEmbedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished checkpoints are kept; continue with --resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

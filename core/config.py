@@ -1,0 +1,70 @@
+"""Frozen, typed configurations. Every checkpoint stores them, so a run rebuilds its model."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Encoding = Literal["onehot", "learned"]
+Precision = Literal["fp32", "bf16"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The D-VAE model. Defaults are the paper's (Zhang et al. 2019; Chatzianastasis et al. 2021)."""
+
+    num_node_types: int  # input, output and every operation type
+    max_nodes: int  # N: nodes of the largest graph, input and output included
+    hidden_dim: int = 501  # GRU hidden state size
+    latent_dim: int = 56  # size of z
+    bidirectional: bool = True  # add a backward encoder GRU
+    vertex_ids: bool = True  # append the one-hot position of a predecessor to its message
+    encoding: Encoding = "onehot"  # how an operation enters the GRUs: one-hot or learned
+    embedding_dim: int = 3  # size of a learned operation embedding (learned only)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation. Defaults are the paper's preset."""
+
+    epochs: int = 300  # passes over the training split
+    batch_size: int = 32  # graphs per step
+    lr: float = 1e-4  # Adam learning rate
+    beta: float = 0.005  # weight of the KL term
+    eps_scale: float = 0.01  # scale of the reparameterisation noise while training
+    lr_patience: int = 10  # ReduceLROnPlateau patience (epochs) on the train loss
+    lr_factor: float = 0.1  # ReduceLROnPlateau factor
+    seed: int = 0  # seeds weights, shuffling and sampling
+    checkpoint_every: int = 10  # epochs between checkpoints (and at the end)
+    precision: Precision = "fp32"  # "bf16" runs the model under autocast
+
+
+@dataclass(frozen=True)
+class Preset:
+    hidden_dim: int
+    latent_dim: int
+    batch_size: int
+    lr: float
+    epochs: int
+    bidirectional: bool = True
+
+
+PRESETS: dict[str, Preset] = {
+    # The paper: hidden 501, latent 56, batch 32, lr 1e-4, 300 epochs, bidirectional.
+    "paper": Preset(hidden_dim=501, latent_dim=56, batch_size=32, lr=1e-4, epochs=300),
+    # Minutes on 2 CPU cores: a smaller model, larger batches and a larger step size.
+    "quick": Preset(hidden_dim=64, latent_dim=16, batch_size=128, lr=1e-3, epochs=30),
+    # Seconds: for tests and smoke runs.
+    "tiny": Preset(hidden_dim=16, latent_dim=4, batch_size=32, lr=3e-3, epochs=2),
+}
+
+
+def to_dict(config: Any) -> dict:
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls, data: dict):
+    """Rebuild a config, ignoring keys a newer or older version does not know."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

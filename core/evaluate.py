@@ -1,0 +1,158 @@
+"""The D-VAE / DVAE-EMB evaluation protocol, written to ``metrics.json``.
+
+* ``recon_accuracy``: every test graph is encoded ``encode_times`` times (sampled ``z``)
+  and each ``z`` decoded ``decode_times`` times (stochastic decoding); the share of exact
+  matches (same node types in the same order, same edges).
+* ``validity``, ``uniqueness``, ``novelty``: ``num_prior_points`` points ``z ~ N(0, I)``,
+  scaled to the mean and std of the training latent means, each decoded ``decode_times``
+  times. Validity is the share of valid decodes; uniqueness is distinct valid keys over
+  valid decodes; novelty is the share of valid decodes whose key is not in the training set.
+* ``rmse``, ``pearson``: a sparse GP on the training latent means (y standardised with
+  the training mean and std) predicting the test split, mean and std over ``gp_seeds`` seeds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import runs
+from .batch import make_batch
+from .devices import autocast
+from .models.dvae import DVAE, DecodedGraphs
+from .spaces.base import ArchitectureTable, SearchSpace
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    encode_times: int = 10  # sampled z per test graph
+    decode_times: int = 10  # stochastic decodes per z
+    num_prior_points: int = 1000  # z ~ N(0, I) for validity / uniqueness / novelty
+    gp_seeds: int = 10  # sparse-GP repetitions
+    gp_inducing: int = 500  # inducing points
+    gp_iterations: int = 100  # Adam epochs of the sparse GP
+    decode_batch_size: int = 4096  # latent points decoded at once
+    seed: int = 0
+
+
+def decode_many(model: DVAE, z: torch.Tensor, stochastic: bool, generator: torch.Generator | None,
+                batch_size: int = 4096, precision: str = "fp32", progress: tqdm | None = None) -> DecodedGraphs:
+    """Decode ``z`` (``M x d``) in chunks of ``batch_size``."""
+    parts = []
+    device = next(model.parameters()).device
+    for start in range(0, len(z), batch_size):
+        chunk = z[start : start + batch_size].to(device)
+        with autocast(device, precision):
+            parts.append(model.decode(chunk, stochastic=stochastic, generator=generator))
+        if progress is not None:
+            progress.update(len(chunk))
+    return DecodedGraphs.concat(parts)
+
+
+def exact_matches(decoded: DecodedGraphs, op_ids: np.ndarray, adjacency: np.ndarray, num_nodes: np.ndarray) -> np.ndarray:
+    """``M`` bools: decoded graph ``i`` equals target ``i`` (types, order and edges)."""
+    same_types = (decoded.op_ids == op_ids).all(1)
+    same_edges = (decoded.adjacency == adjacency.astype(np.uint8)).all((1, 2))
+    return same_types & same_edges & (decoded.num_nodes == num_nodes)
+
+
+def reconstruction_accuracy(model: DVAE, table: ArchitectureTable, index: np.ndarray, config: EvalConfig,
+                            eps_scale: float, precision: str = "fp32", progress: bool = True) -> float:
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    batch = make_batch(table, index).to(device)
+    with torch.no_grad(), autocast(device, precision):
+        mu, logvar = model.encode(batch.op_ids, batch.adjacency, batch.num_nodes)
+    mu, logvar = mu.float(), logvar.float()
+    target_ops = table.op_ids[index]
+    target_adj = table.adjacency[index]
+    target_nodes = table.num_nodes[index]
+    total = len(index) * config.encode_times * config.decode_times
+    matches = 0
+    bar = tqdm(total=total, desc="reconstruction", disable=not progress, unit="graph")
+    for _ in range(config.encode_times):
+        z = model.reparameterize(mu, logvar, eps_scale, generator)
+        z = z.repeat(config.decode_times, 1)  # (decode_times * n) x d
+        decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar)
+        matches += int(exact_matches(
+            decoded,
+            np.tile(target_ops, (config.decode_times, 1)),
+            np.tile(target_adj, (config.decode_times, 1, 1)),
+            np.tile(target_nodes, config.decode_times),
+        ).sum())
+    bar.close()
+    return matches / total
+
+
+def prior_metrics(model: DVAE, space: SearchSpace, train_latents: np.ndarray, train_keys: set[str],
+                  config: EvalConfig, precision: str = "fp32", progress: bool = True) -> dict:
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(config.seed + 1)
+    mean = torch.tensor(train_latents.mean(0), dtype=torch.float32, device=device)
+    std = torch.tensor(train_latents.std(0), dtype=torch.float32, device=device)
+    z = torch.randn(config.num_prior_points, train_latents.shape[1], generator=generator, device=device) * std + mean
+    z = z.repeat(config.decode_times, 1)
+    bar = tqdm(total=len(z), desc="prior decodes", disable=not progress, unit="graph")
+    decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar)
+    bar.close()
+    keys = valid_keys(space, decoded)
+    valid = [k for k in keys if k is not None]
+    n_valid = len(valid)
+    return {
+        "validity": n_valid / len(keys),
+        "uniqueness": len(set(valid)) / n_valid if n_valid else 0.0,
+        "novelty": sum(k not in train_keys for k in valid) / n_valid if n_valid else 0.0,
+        "num_prior_decodes": len(keys),
+    }
+
+
+def valid_keys(space: SearchSpace, decoded: DecodedGraphs) -> list[str | None]:
+    """The key of each decoded graph, or ``None`` where it is invalid."""
+    keys: list[str | None] = []
+    for i in range(len(decoded)):
+        ops, adj, n = decoded.op_ids[i], decoded.adjacency[i], int(decoded.num_nodes[i])
+        keys.append(space.key(ops, adj, n) if space.is_valid(ops, adj, n) else None)
+    return keys
+
+
+def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, device: torch.device,
+                 config: EvalConfig = EvalConfig(), progress: bool = True, parts: tuple[str, ...] = ("recon", "prior", "gp")) -> dict:
+    """Run the protocol on a trained run and write ``metrics.json``. Returns the metrics."""
+    from .gp import gp_test_metrics
+
+    model, run_config = runs.load_model(run_dir, device)
+    train_config = runs.train_config_of(run_config)
+    precision = train_config.precision
+    latents = runs.read_latents(run_dir)
+    mu = runs.latent_matrix(latents)
+    train_index, test_index = table.indices("train"), table.indices("test")
+    metrics: dict = {"run": str(run_dir), "space": space.name, "encoding": model.config.encoding}
+    seconds: dict = {}
+
+    if "recon" in parts:
+        started = time.perf_counter()
+        metrics["recon_accuracy"] = reconstruction_accuracy(
+            model, table, test_index, config, train_config.eps_scale, precision, progress)
+        seconds["recon"] = time.perf_counter() - started
+    if "prior" in parts:
+        started = time.perf_counter()
+        train_keys = {table.keys[i] for i in train_index}
+        metrics.update(prior_metrics(model, space, mu[train_index], train_keys, config, precision, progress))
+        seconds["prior"] = time.perf_counter() - started
+    if "gp" in parts:
+        started = time.perf_counter()
+        metrics.update(gp_test_metrics(
+            mu[train_index], table.y[train_index], mu[test_index], table.y[test_index],
+            seeds=config.gp_seeds, num_inducing=config.gp_inducing, iterations=config.gp_iterations,
+            device=device, progress=progress,
+        ))
+        seconds["gp"] = time.perf_counter() - started
+    metrics["seconds"] = seconds
+    metrics["eval_config"] = {k: getattr(config, k) for k in config.__dataclass_fields__}
+    runs.atomic_write_json(Path(run_dir) / runs.METRICS, metrics)
+    return metrics

@@ -1,0 +1,299 @@
+"""A sparse variational Gaussian process on latent points (GPyTorch), as D-VAE's surrogate.
+
+D-VAE's reference (``bayesian_optimization/bo.py`` with its Theano ``SparseGP``) fits a
+sparse GP with ``M = 500`` inducing points on the training latent means, ``X`` as it is
+(not standardised) and ``y`` standardised with the training mean and std, trained by Adam on
+minibatches of ``2 * M`` points for ``max_iter = 100`` epochs at ``lr = 0.0005``. The test
+RMSE it reports is in those standardised units (the paper's 0.384 on ENAS).
+
+This module keeps that model (500 learned inducing points initialised from a seeded random
+subset of the training inputs, an ARD RBF kernel with an output scale, a Gaussian
+likelihood, minibatches of ``2 * M``, raw ``X``, ``y`` standardised with the training
+statistics) and changes the optimiser, for speed on two CPU cores:
+
+* The variational distribution ``q(u)`` is trained by natural gradient descent
+  (``gpytorch.optim.NGD``, lr 0.1) and the kernel, likelihood and inducing locations by
+  Adam at lr 0.03, for 3 epochs (:data:`GP_ITERATIONS`). One minibatch step of M = 500,
+  B = 1000 costs about 0.2 s on one core, so the reference's 100 epochs (1,700 steps on
+  17k points) would take about six minutes per fit. With plain Adam the GPyTorch SVGP needs
+  tens of epochs to reach the RMSE that NGD reaches in two or three (measured on ENAS-shaped
+  data: Adam lr 0.01 gives RMSE 0.55 after 3 epochs and 0.335 after 10; NGD 0.341 after 3).
+* The kernel lengthscales start at the median distance between training points and the
+  noise at 0.1 (in standardised units), so the fit does not depend on the latents' scale.
+* ``float32`` by default; a fit that fails numerically is redone in ``float64``.
+
+``natural_gradient=False, lr=0.0005, iterations=100`` gives the reference's schedule
+(Adam on a Cholesky-parameterised ``q(u)``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import gpytorch
+import numpy as np
+import torch
+from gpytorch.distributions import MultivariateNormal
+from gpytorch.kernels import RBFKernel, ScaleKernel
+from gpytorch.likelihoods import GaussianLikelihood
+from gpytorch.means import ConstantMean
+from gpytorch.models import ApproximateGP
+from gpytorch.variational import (
+    CholeskyVariationalDistribution,
+    NaturalVariationalDistribution,
+    VariationalStrategy,
+)
+from torch import Tensor
+from tqdm import tqdm
+
+GP_INDUCING = 500  # inducing points (the reference's M)
+GP_ITERATIONS = 3  # epochs (the reference: 100 epochs of Adam at lr 0.0005)
+GP_LR = 0.03  # Adam learning rate of kernel, likelihood and inducing locations
+GP_NGD_LR = 0.1  # natural-gradient learning rate of q(u)
+
+
+class SVGPModel(ApproximateGP):
+    """Sparse variational GP: constant mean, ``ScaleKernel(RBF with ARD)``, learned inducing points.
+
+    Args:
+        inducing_points: ``M x d`` initial inducing locations.
+        natural: parameterise ``q(u)`` by natural parameters (train it with NGD) instead of
+            a Cholesky factor (train it with Adam).
+    """
+
+    def __init__(self, inducing_points: Tensor, natural: bool = True):
+        num_inducing, dim = inducing_points.shape
+        if natural:
+            distribution = NaturalVariationalDistribution(num_inducing)
+        else:
+            distribution = CholeskyVariationalDistribution(num_inducing)
+        strategy = VariationalStrategy(self, inducing_points, distribution, learn_inducing_locations=True)
+        super().__init__(strategy)
+        self.mean_module = ConstantMean()
+        self.covar_module = ScaleKernel(RBFKernel(ard_num_dims=dim))
+
+    def forward(self, x: Tensor) -> MultivariateNormal:
+        """``x``: ``... x n x d``. Returns the prior at ``x``."""
+        return MultivariateNormal(self.mean_module(x), self.covar_module(x))
+
+
+@dataclass
+class SparseGP:
+    """A fitted sparse GP and the training statistics of ``y``.
+
+    ``model`` and ``likelihood`` work in standardised units:
+    ``y_std_units = (y - y_mean) / y_std``.
+    """
+
+    model: SVGPModel
+    likelihood: GaussianLikelihood
+    y_mean: float
+    y_std: float
+    seconds: float = 0.0
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.model.parameters()).dtype
+
+    @torch.no_grad()
+    def predict_standardised(self, X: np.ndarray, include_noise: bool = True,
+                             batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive mean and variance in standardised units.
+
+        Args:
+            X: ``n x d`` inputs.
+            include_noise: add the likelihood's noise to the variance (the predictive
+                distribution of ``y``); ``False`` gives the latent function's variance.
+            batch_size: points per forward pass.
+        Returns:
+            ``mean`` and ``variance``, each ``n``.
+        """
+        self.model.eval()
+        self.likelihood.eval()
+        means, variances = [], []
+        X_t = torch.as_tensor(np.asarray(X), dtype=self.dtype)
+        with gpytorch.settings.fast_pred_var():
+            for start in range(0, len(X_t), batch_size):
+                dist = self.model(X_t[start : start + batch_size].to(self.device))
+                if include_noise:
+                    dist = self.likelihood(dist)
+                means.append(dist.mean.cpu())
+                variances.append(dist.variance.cpu())
+        return torch.cat(means).double().numpy(), torch.cat(variances).double().numpy()
+
+    def predict(self, X: np.ndarray, include_noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive mean and variance in the original units of ``y``. Each ``n``."""
+        mean, variance = self.predict_standardised(X, include_noise)
+        return mean * self.y_std + self.y_mean, variance * self.y_std**2
+
+    def standardise(self, y: np.ndarray) -> np.ndarray:
+        """``(y - y_mean) / y_std`` with the training statistics."""
+        return (np.asarray(y, dtype=np.float64) - self.y_mean) / self.y_std
+
+
+def _median_distance(X: Tensor, generator: torch.Generator, sample: int = 1000) -> float:
+    """Median pairwise Euclidean distance over a random sample of rows (lengthscale init)."""
+    index = torch.randperm(len(X), generator=generator)[:sample]
+    distances = torch.cdist(X[index], X[index])
+    upper = distances[torch.triu(torch.ones_like(distances, dtype=torch.bool), 1)]
+    median = float(upper.median()) if len(upper) else 1.0
+    return median if median > 0 else 1.0
+
+
+def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = GP_INDUCING,
+                  iterations: int = GP_ITERATIONS, seed: int = 0, device: str | torch.device = "cpu",
+                  progress: bool = False, lr: float = GP_LR, natural_gradient: bool = True,
+                  ngd_lr: float = GP_NGD_LR, batch_size: int | None = None,
+                  dtype: torch.dtype = torch.float32) -> SparseGP:
+    """Fit a sparse variational GP by maximising the ELBO on minibatches.
+
+    Args:
+        X_train: ``n x d`` inputs (used as they are, like the reference).
+        y_train: ``n`` targets; standardised inside with their own mean and std.
+        num_inducing: inducing points ``M``, initialised from a seeded random subset of
+            ``X_train`` (all of it when ``n <= M``). Default 500.
+        iterations: epochs over ``X_train``. Default 3.
+        seed: seeds the inducing subset, the shuffling and the parameters.
+        device: where to train.
+        progress: show a tqdm bar over epochs.
+        lr: Adam learning rate of the kernel, likelihood and inducing locations (and of
+            ``q(u)`` when ``natural_gradient=False``). Default 0.03.
+        natural_gradient: train ``q(u)`` with NGD (default) instead of Adam.
+        ngd_lr: NGD learning rate. Default 0.1.
+        batch_size: minibatch size. Default ``2 * M`` (the reference's).
+        dtype: ``torch.float32`` (default) or ``torch.float64``; a ``float32`` fit that
+            fails numerically is redone in ``float64``.
+
+    Returns:
+        The fitted :class:`SparseGP`.
+
+    Example:
+        >>> gp = fit_sparse_gp(X, y, num_inducing=100)
+        >>> mean, variance = gp.predict(X_test)  # each n_test, in the units of y
+    """
+    X_shape, n_targets = np.shape(X_train), np.size(y_train)
+    if len(X_shape) != 2 or X_shape[0] != n_targets:
+        raise ValueError(f"X_train must be n x d with n = len(y_train); got {X_shape} and {n_targets} targets")
+    if n_targets < 2:
+        raise ValueError("a GP needs at least two training points")
+    options = dict(num_inducing=num_inducing, iterations=iterations, seed=seed, device=device,
+                   progress=progress, lr=lr, natural_gradient=natural_gradient, ngd_lr=ngd_lr,
+                   batch_size=batch_size)
+    try:
+        return _fit(X_train, y_train, dtype=dtype, **options)
+    except RuntimeError:  # a Cholesky that is not positive definite, or a non-finite ELBO
+        if dtype == torch.float64:
+            raise
+        return _fit(X_train, y_train, dtype=torch.float64, **options)
+
+
+def _fit(X_train, y_train, num_inducing, iterations, seed, device, progress, lr, natural_gradient,
+         ngd_lr, batch_size, dtype) -> SparseGP:
+    """One fit in one dtype; see :func:`fit_sparse_gp`."""
+    started = time.perf_counter()
+    device = torch.device(device)
+    X = torch.as_tensor(np.asarray(X_train), dtype=dtype)
+    y_np = np.asarray(y_train, dtype=np.float64).reshape(-1)
+    y_mean = float(y_np.mean())
+    y_std = float(y_np.std())
+    if not y_std > 0:
+        y_std = 1.0
+    y = torch.as_tensor((y_np - y_mean) / y_std, dtype=dtype)
+
+    generator = torch.Generator().manual_seed(int(seed))
+    num_inducing = min(int(num_inducing), len(X))
+    inducing = X[torch.randperm(len(X), generator=generator)[:num_inducing]].clone()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))  # the variational mean's small random init
+        model = SVGPModel(inducing, natural=natural_gradient)
+        likelihood = GaussianLikelihood()
+    model.covar_module.base_kernel.lengthscale = _median_distance(X, generator)
+    model.covar_module.outputscale = 1.0
+    likelihood.noise = 0.1
+    model.to(device=device, dtype=dtype)
+    likelihood.to(device=device, dtype=dtype)
+    X, y = X.to(device), y.to(device)
+
+    model.train()
+    likelihood.train()
+    elbo = gpytorch.mlls.VariationalELBO(likelihood, model, num_data=len(X))
+    if natural_gradient:
+        optimizers = [
+            gpytorch.optim.NGD(model.variational_parameters(), num_data=len(X), lr=ngd_lr),
+            torch.optim.Adam([*model.hyperparameters(), *likelihood.parameters()], lr=lr),
+        ]
+    else:
+        optimizers = [torch.optim.Adam([*model.parameters(), *likelihood.parameters()], lr=lr)]
+    batch_size = int(batch_size or 2 * num_inducing)
+    bar = tqdm(range(int(iterations)), desc="sparse GP", disable=not progress, leave=False)
+    for _ in bar:
+        order = torch.randperm(len(X), generator=generator).to(device)
+        for start in range(0, len(X), batch_size):
+            index = order[start : start + batch_size]
+            for optimizer in optimizers:
+                optimizer.zero_grad(set_to_none=True)
+            loss = -elbo(model(X[index]), y[index])
+            if not torch.isfinite(loss):
+                raise RuntimeError("sparse GP: the ELBO is not finite")
+            loss.backward()
+            for optimizer in optimizers:
+                optimizer.step()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    model.eval()
+    likelihood.eval()
+    return SparseGP(model, likelihood, y_mean, y_std, time.perf_counter() - started)
+
+
+def rmse_and_pearson(prediction: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """Root mean squared error and Pearson correlation of two ``n`` vectors."""
+    prediction, target = np.asarray(prediction, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    rmse = float(np.sqrt(np.mean((prediction - target) ** 2)))
+    if prediction.std() == 0 or target.std() == 0:
+        return rmse, float("nan")
+    return rmse, float(np.corrcoef(prediction, target)[0, 1])
+
+
+def gp_test_metrics(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+                    seeds: int = 10, num_inducing: int = GP_INDUCING, iterations: int = GP_ITERATIONS,
+                    device: str | torch.device = "cpu", progress: bool = True, **fit_options) -> dict:
+    """Test RMSE (standardised with the TRAIN mean and std) and Pearson r of a sparse GP
+    fitted on ``(X_train, y_train)``, over ``seeds`` seeds (0 .. seeds-1).
+
+    Args:
+        X_train, y_train: ``n x d`` and ``n``.
+        X_test, y_test: ``m x d`` and ``m``.
+        seeds: independent fits (inducing subset, shuffling).
+        num_inducing, iterations: see :func:`fit_sparse_gp`.
+        fit_options: more keyword arguments of :func:`fit_sparse_gp` (``lr``, ...).
+
+    Returns:
+        ``rmse``, ``rmse_std``, ``pearson``, ``pearson_std`` (mean and std over seeds),
+        ``rmse_per_seed``, ``pearson_per_seed`` and ``gp_seconds_per_seed``.
+
+    Example:
+        >>> gp_test_metrics(Z[train], y[train], Z[test], y[test], seeds=2)["rmse"]
+        0.41...
+    """
+    rmses, pearsons, seconds = [], [], []
+    for seed in tqdm(range(int(seeds)), desc="GP seeds", disable=not progress):
+        gp = fit_sparse_gp(X_train, y_train, num_inducing=num_inducing, iterations=iterations,
+                           seed=seed, device=device, progress=False, **fit_options)
+        mean, _ = gp.predict_standardised(X_test)
+        rmse, pearson = rmse_and_pearson(mean, gp.standardise(y_test))
+        rmses.append(rmse)
+        pearsons.append(pearson)
+        seconds.append(gp.seconds)
+    return {
+        "rmse": float(np.mean(rmses)),
+        "rmse_std": float(np.std(rmses)),
+        "pearson": float(np.mean(pearsons)),
+        "pearson_std": float(np.std(pearsons)),
+        "rmse_per_seed": rmses,
+        "pearson_per_seed": pearsons,
+        "gp_seconds_per_seed": seconds,
+    }

@@ -1,0 +1,364 @@
+"""D-VAE (Zhang et al., NeurIPS 2019) as dense, batched tensors, with a pluggable operation
+encoder (one-hot: D-VAE; learned embedding: DVAE-EMB, Chatzianastasis et al. 2021).
+
+The mathematics is the reference's:
+
+* Encoder: an asynchronous message-passing GRU over the nodes in topological order.
+  Node ``v`` receives the gated sum of its predecessors' messages,
+  ``sum_j A[j, v] * sigmoid(W_g [h_j, e_j] + b_g) * (W_m [h_j, e_j])`` where ``e_j`` is
+  the one-hot position of ``j`` (vertex ids), and updates ``h_v = GRU(x_v, that sum)``.
+  A backward GRU does the same over successors. The graph state is the last node's forward
+  state (concatenated with the input node's backward state and mapped back to ``H``).
+* Decoder: ``h0 = tanh(W z)``; the input node's state is ``GRU(x_start, h0)``. Each new node
+  takes its type from an MLP on the previous node's state; then for ``k = v-1 .. 0`` it
+  scores the edge ``k -> v`` with an MLP on ``[h_k, h_v]``, where ``h_v`` is the new node's
+  state given the edges from ``k+1 .. v-1`` already decided, and updates ``h_v`` after each
+  decision.
+* Loss (teacher forcing): type NLL + edge BCE + ``beta`` KL, summed over the batch.
+
+What makes it fast without changing the maths:
+
+* The batch is dense (``B x N`` op ids, ``B x N x N`` adjacency): loops run over node
+  positions only, never over graphs.
+* The GRU input transform of a node depends only on its type, so it is a ``T x 3H`` table.
+* A node's message is computed once, when its state is final; gate and mapper share one GEMM.
+* Under teacher forcing, the states used to score the edges into ``v`` are
+  ``GRU(x_v, S_k)`` with ``S_k`` the suffix sums of true-edge messages, so all of them come
+  from one batched GRU call per node.
+* The edge MLP's first layer splits as ``W_a h_k + W_b h_v``: ``W_a h_k`` is computed once
+  per node, and every (k, v) pair is scored in one pass after the node loop (edge scores
+  never feed back into the recurrence under teacher forcing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..config import ModelConfig
+from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from .op_encoder import OpEncoder, make_op_encoder
+
+
+@dataclass
+class DecodedGraphs:
+    """Graphs produced by :meth:`DVAE.decode`, as numpy arrays.
+
+    Shapes:
+        op_ids: ``B x N`` int64 node types, ``PAD_TYPE`` after the output node.
+        adjacency: ``B x N x N`` uint8, ``adjacency[b, i, j] = 1`` for an edge ``i -> j``.
+        num_nodes: ``B`` int64.
+    """
+
+    op_ids: np.ndarray
+    adjacency: np.ndarray
+    num_nodes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.num_nodes)
+
+    def __getitem__(self, index) -> "DecodedGraphs":
+        return DecodedGraphs(self.op_ids[index], self.adjacency[index], self.num_nodes[index])
+
+    @staticmethod
+    def concat(parts: list["DecodedGraphs"]) -> "DecodedGraphs":
+        return DecodedGraphs(
+            np.concatenate([p.op_ids for p in parts]),
+            np.concatenate([p.adjacency for p in parts]),
+            np.concatenate([p.num_nodes for p in parts]),
+        )
+
+
+@dataclass
+class LossParts:
+    """Summed over the batch. ``loss = type_nll + edge_bce + beta * kld``."""
+
+    loss: Tensor
+    type_nll: Tensor
+    edge_bce: Tensor
+    kld: Tensor
+
+
+def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
+    """``nn.GRUCell`` with the input transform precomputed.
+
+    Args:
+        input_gates: ``... x 3H``, ``W_ih x + b_ih`` (gate order r, z, n as PyTorch).
+        hidden: ``... x H``.
+    Returns:
+        ``... x H``, the new hidden state.
+    """
+    hidden_gates = F.linear(hidden, weight_hh, bias_hh)  # ... x 3H
+    in_r, in_z, in_n = input_gates.chunk(3, -1)
+    hid_r, hid_z, hid_n = hidden_gates.chunk(3, -1)
+    reset = torch.sigmoid(in_r + hid_r)
+    update = torch.sigmoid(in_z + hid_z)
+    candidate = torch.tanh(in_n + reset * hid_n)
+    return candidate + update * (hidden - candidate)
+
+
+class GatedMessage(nn.Module):
+    """``sigmoid(W_g [h, e_v] + b_g) * (W_m [h, e_v])``: the message a node sends on.
+
+    Gate and mapper share one ``2H x (H + N)`` weight, so one GEMM computes both. The
+    mapper has no bias, so a zero state with no vertex id maps to a zero message.
+    The vertex-id part ``W [0, e_v]`` is a column of the weight, added instead of
+    concatenating a one-hot vector.
+    """
+
+    def __init__(self, hidden_dim: int, max_nodes: int, vertex_ids: bool):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.vertex_ids = vertex_ids
+        in_dim = hidden_dim + (max_nodes if vertex_ids else 0)
+        gate = nn.Linear(in_dim, hidden_dim)
+        mapper = nn.Linear(in_dim, hidden_dim, bias=False)
+        self.weight = nn.Parameter(torch.cat([gate.weight.data, mapper.weight.data], 0))  # 2H x (H+N)
+        self.bias = nn.Parameter(gate.bias.data.clone())  # H
+
+    def forward(self, hidden: Tensor, position: int) -> Tensor:
+        """``hidden``: ``B x H`` states of nodes at ``position``. Returns ``B x H``."""
+        H = self.hidden_dim
+        out = F.linear(hidden, self.weight[:, :H])  # B x 2H
+        if self.vertex_ids:
+            out = out + self.weight[:, H + position]
+        gate = torch.sigmoid(out[:, :H] + self.bias)
+        return gate * out[:, H:]
+
+
+class DVAE(nn.Module):
+    """The D-VAE with a pluggable operation encoder.
+
+    Args:
+        config: the model configuration (``encoding`` picks one-hot or learned).
+
+    Shapes:
+        op_ids: ``B x N`` long (padding positions hold any valid type; ``node_mask`` hides them).
+        adjacency: ``B x N x N`` float, ``adjacency[b, i, j] = 1`` for ``i -> j`` (``i < j``).
+        num_nodes: ``B`` long.
+        z, mu, logvar: ``B x latent_dim``.
+
+    Example:
+        >>> model = DVAE(ModelConfig(num_node_types=8, max_nodes=8, hidden_dim=32, latent_dim=4))
+        >>> mu, logvar = model.encode(op_ids, adjacency, num_nodes)
+        >>> graphs = model.decode(mu, stochastic=False)
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        T, N, H, Z = config.num_node_types, config.max_nodes, config.hidden_dim, config.latent_dim
+        self.op_encoder: OpEncoder = make_op_encoder(config.encoding, T, config.embedding_dim)
+        E = self.op_encoder.output_dim
+        # encoding
+        self.encoder_forward = nn.GRUCell(E, H)
+        self.encoder_backward = nn.GRUCell(E, H) if config.bidirectional else None
+        self.message_forward = GatedMessage(H, N, config.vertex_ids)  # shared with the decoder
+        self.message_backward = GatedMessage(H, N, config.vertex_ids) if config.bidirectional else None
+        self.graph_unify = nn.Linear(2 * H, H) if config.bidirectional else None
+        self.fc_mu = nn.Linear(H, Z)
+        self.fc_logvar = nn.Linear(H, Z)
+        # decoding
+        self.fc_init = nn.Linear(Z, H)
+        self.decoder = nn.GRUCell(E, H)
+        self.add_vertex = nn.Sequential(nn.Linear(H, 2 * H), nn.ReLU(), nn.Linear(2 * H, T))
+        self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
+
+    # ------------------------------------------------------------------ helpers
+    def _input_gates(self, cell: nn.GRUCell) -> Tensor:
+        """``T x 3H``: the GRU input transform of every node type."""
+        return F.linear(self.op_encoder.table(), cell.weight_ih, cell.bias_ih)
+
+    def _edge_first_layer(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Split the edge MLP's first layer: ``W_a`` (earlier node), ``W_b`` (new node), bias."""
+        H = self.config.hidden_dim
+        layer = self.add_edge[0]
+        return layer.weight[:, :H], layer.weight[:, H:], layer.bias
+
+    def _edge_logits(self, first_earlier: Tensor, new_state: Tensor, weight_new: Tensor) -> Tensor:
+        """Edge logit from ``W_a h_k + b`` (``... x 4H``) and the new node's state (``... x H``)."""
+        hidden = torch.relu(first_earlier + F.linear(new_state, weight_new))  # ... x 4H
+        return self.add_edge[2](hidden).squeeze(-1)
+
+    # ------------------------------------------------------------------ encoder
+    def _propagate(self, cell: nn.GRUCell, message: GatedMessage, op_ids: Tensor, adjacency: Tensor,
+                   reverse: bool) -> list[Tensor]:
+        """Run one encoder direction. Returns the ``N`` node states, each ``B x H``."""
+        B, N = op_ids.shape
+        gates = self._input_gates(cell)[op_ids]  # B x N x 3H
+        zero = gates.new_zeros(B, self.config.hidden_dim)
+        order = range(N - 1, -1, -1) if reverse else range(N)
+        states: list[Tensor | None] = [None] * N
+        messages: list[Tensor] = []  # in visiting order
+        visited: list[int] = []
+        for v in order:
+            if visited:
+                # predecessors (forward) or successors (backward) already visited
+                weights = adjacency[:, v, visited] if reverse else adjacency[:, visited, v]  # B x V
+                incoming = torch.bmm(weights.unsqueeze(1), torch.stack(messages, 1)).squeeze(1)  # B x H
+            else:
+                incoming = zero
+            state = gru_cell(gates[:, v], incoming, cell.weight_hh, cell.bias_hh)
+            states[v] = state
+            messages.append(message(state, v))
+            visited.append(v)
+        return states  # type: ignore[return-value]
+
+    def encode(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor) -> tuple[Tensor, Tensor]:
+        """Encode a dense batch. Returns ``mu`` and ``logvar``, each ``B x latent_dim``."""
+        B = op_ids.shape[0]
+        rows = torch.arange(B, device=op_ids.device)
+        forward_states = torch.stack(
+            self._propagate(self.encoder_forward, self.message_forward, op_ids, adjacency, reverse=False), 1
+        )  # B x N x H
+        graph_state = forward_states[rows, num_nodes - 1]  # B x H
+        if self.config.bidirectional:
+            backward_states = self._propagate(
+                self.encoder_backward, self.message_backward, op_ids, adjacency, reverse=True
+            )
+            graph_state = self.graph_unify(torch.cat([graph_state, backward_states[0]], -1))  # B x H
+        return self.fc_mu(graph_state), self.fc_logvar(graph_state)
+
+    def reparameterize(self, mu: Tensor, logvar: Tensor, eps_scale: float = 0.01,
+                       generator: torch.Generator | None = None) -> Tensor:
+        """``z = mu + eps_scale * eps * std`` (the reference's small training noise)."""
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + eps_scale * eps * torch.exp(0.5 * logvar)
+
+    # ------------------------------------------------------------------ loss
+    def reconstruction_terms(self, z: Tensor, op_ids: Tensor, adjacency: Tensor,
+                             num_nodes: Tensor) -> tuple[Tensor, Tensor]:
+        """Teacher-forced type NLL and edge BCE, summed over real nodes of the batch."""
+        B, N = op_ids.shape
+        H = self.config.hidden_dim
+        gates = self._input_gates(self.decoder)[op_ids]  # B x N x 3H
+        weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
+        weight_earlier, weight_new, bias_first = self._edge_first_layer()
+
+        h0 = torch.tanh(self.fc_init(z))  # B x H
+        state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
+        states = [state]
+        messages = [self.message_forward(state, 0)]
+        pair_states = []  # per v: B x v x H, the new node's state when scoring edge k -> v
+        for v in range(1, N):
+            contrib = adjacency[:, :v, v].unsqueeze(-1) * torch.stack(messages, 1)  # B x v x H
+            suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = sum_{i >= j} contrib_i
+            sums = torch.cat([suffix, contrib.new_zeros(B, 1, H)], 1)  # B x (v+1) x H; [k+1] -> S_k
+            updated = gru_cell(gates[:, v : v + 1].expand(-1, v + 1, -1), sums, weight_hh, bias_hh)  # B x (v+1) x H
+            state = updated[:, 0]  # every true edge in: the node's final state
+            pair_states.append(updated[:, 1:])  # S_k for k = 0 .. v-1
+            states.append(state)
+            messages.append(self.message_forward(state, v))
+
+        node_states = torch.stack(states, 1)  # B x N x H
+        mask = torch.arange(N, device=op_ids.device).unsqueeze(0) < num_nodes.unsqueeze(1)  # B x N
+
+        # types: node v's type is predicted from node v-1's final state
+        type_logits = self.add_vertex(node_states[:, :-1])  # B x (N-1) x T
+        type_nll = F.cross_entropy(type_logits.transpose(1, 2), op_ids[:, 1:], reduction="none")  # B x (N-1)
+        type_nll = (type_nll * mask[:, 1:]).sum()
+
+        # edges: every (k, v), k < v, in one pass
+        pair_k, pair_v = _pair_index(N, op_ids.device)
+        first_earlier = F.linear(node_states, weight_earlier, bias_first)  # B x N x 4H
+        new_states = torch.cat(pair_states, 1)  # B x P x H, pairs ordered by v then k
+        logits = self._edge_logits(first_earlier[:, pair_k], new_states, weight_new)  # B x P
+        targets = adjacency[:, pair_k, pair_v]  # B x P
+        edge_bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(), reduction="none")
+        edge_bce = (edge_bce * mask[:, pair_v]).sum()
+        return type_nll.float(), edge_bce
+
+    def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
+             eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
+        """Encode, sample ``z`` and return the teacher-forced loss parts (sums over the batch)."""
+        mu, logvar = self.encode(op_ids, adjacency, num_nodes)
+        z = self.reparameterize(mu, logvar, eps_scale, generator)
+        type_nll, edge_bce = self.reconstruction_terms(z, op_ids, adjacency, num_nodes)
+        mu, logvar = mu.float(), logvar.float()
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return LossParts(type_nll + edge_bce + beta * kld, type_nll, edge_bce, kld)
+
+    # ------------------------------------------------------------------ decoder
+    @torch.no_grad()
+    def decode(self, z: Tensor, stochastic: bool = True, generator: torch.Generator | None = None) -> DecodedGraphs:
+        """Decode latent points into graphs.
+
+        Args:
+            z: ``B x latent_dim``.
+            stochastic: sample types and edges (``True``) or take the argmax / ``p > 0.5``.
+            generator: random source for stochastic decoding, on ``z``'s device.
+        Returns:
+            :class:`DecodedGraphs` on the CPU.
+        """
+        B = z.shape[0]
+        T, N, H = self.config.num_node_types, self.config.max_nodes, self.config.hidden_dim
+        device = z.device
+        table = self._input_gates(self.decoder)  # T x 3H
+        weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
+        weight_earlier, weight_new, bias_first = self._edge_first_layer()
+
+        op_ids = torch.full((B, N), PAD_TYPE, dtype=torch.long, device=device)
+        op_ids[:, 0] = START_TYPE
+        adjacency = torch.zeros(B, N, N, dtype=torch.bool, device=device)
+        num_nodes = torch.full((B,), N, dtype=torch.long, device=device)
+        finished = torch.zeros(B, dtype=torch.bool, device=device)
+
+        h0 = torch.tanh(self.fc_init(z))
+        state = gru_cell(table[START_TYPE].expand(B, -1), h0, weight_hh, bias_hh)
+        states, messages = [state], [self.message_forward(state, 0)]
+        first_earlier = [F.linear(state, weight_earlier, bias_first)]  # per node: B x 4H
+        for v in range(1, N):
+            if v == N - 1:
+                new_types = torch.full((B,), END_TYPE, dtype=torch.long, device=device)
+            else:
+                type_logits = self.add_vertex(states[v - 1]).float()  # B x T
+                if stochastic:
+                    new_types = torch.multinomial(torch.softmax(type_logits, -1), 1, generator=generator).squeeze(1)
+                else:
+                    new_types = type_logits.argmax(-1)
+            active = ~finished
+            ends = active & (new_types == END_TYPE)
+            op_ids[:, v] = torch.where(active, new_types, op_ids[:, v])
+            # the output node connects every loose end (out-degree 0) among nodes 0 .. v-1
+            loose = adjacency[:, :v, :v].sum(-1) == 0  # B x v
+            adjacency[:, :v, v] |= loose & ends.unsqueeze(1)
+            num_nodes = torch.where(ends, torch.full_like(num_nodes, v + 1), num_nodes)
+            deciding = active & ~ends
+
+            gates = table[new_types]  # B x 3H
+            incoming = torch.zeros_like(h0)
+            for k in range(v - 1, -1, -1):
+                state = gru_cell(gates, incoming, weight_hh, bias_hh)
+                prob = torch.sigmoid(self._edge_logits(first_earlier[k], state, weight_new).float())  # B
+                if stochastic:
+                    edge = torch.rand(prob.shape, generator=generator, device=device) < prob
+                else:
+                    edge = prob > 0.5
+                edge = edge & deciding
+                adjacency[:, k, v] |= edge
+                incoming = incoming + edge.unsqueeze(1).to(incoming.dtype) * messages[k]
+            state = gru_cell(gates, incoming, weight_hh, bias_hh)
+            states.append(state)
+            messages.append(self.message_forward(state, v))
+            first_earlier.append(F.linear(state, weight_earlier, bias_first))
+            finished = finished | ends
+        return DecodedGraphs(
+            op_ids.cpu().numpy(), adjacency.to(torch.uint8).cpu().numpy(), num_nodes.cpu().numpy()
+        )
+
+
+_PAIR_CACHE: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}
+
+
+def _pair_index(num_nodes: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """Index of every pair ``(k, v)``, ``k < v``, ordered by ``v`` then ``k``. Each ``P``."""
+    key = (num_nodes, str(device))
+    if key not in _PAIR_CACHE:
+        ks = [k for v in range(1, num_nodes) for k in range(v)]
+        vs = [v for v in range(1, num_nodes) for _ in range(v)]
+        _PAIR_CACHE[key] = (torch.tensor(ks, device=device), torch.tensor(vs, device=device))
+    return _PAIR_CACHE[key]

@@ -1,0 +1,221 @@
+"""Training: seeded, checkpointed, resumable, with a progress bar.
+
+``train_run`` is what ``python -m core train`` calls. A resumed run restores the model,
+optimiser, scheduler and every random state from ``checkpoint.pt``, so it reaches the
+same weights as an unbroken run.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from . import runs
+from .batch import iterate_batches, make_batch
+from .config import ModelConfig, TrainConfig, from_dict, to_dict
+from .devices import autocast
+from .errors import OpEmbedError, RunDirError
+from .models.dvae import DVAE
+from .spaces.base import ArchitectureTable, SearchSpace
+
+
+def build_model(model_config: ModelConfig, seed: int) -> DVAE:
+    """A freshly initialised model; ``seed`` fixes every initial weight (embedding included)."""
+    torch.manual_seed(seed)
+    return DVAE(model_config)
+
+
+def warm_start_embeddings(model: DVAE, source_run: Path) -> None:
+    """``--init-embeddings-from RUN``: copy the last embedding vectors of a learned run."""
+    from .models.op_encoder import LearnedOpEncoder
+
+    if not isinstance(model.op_encoder, LearnedOpEncoder):
+        raise OpEmbedError("--init-embeddings-from needs --encoding learned")
+    path = Path(source_run) / runs.EMBEDDINGS
+    if not path.exists():
+        raise RunDirError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
+    data = runs.read_json(path)
+    vectors = torch.tensor(data["snapshots"][-1]["vectors"], dtype=torch.float32)
+    try:
+        model.op_encoder.load_vectors(vectors)
+    except ValueError as error:
+        raise OpEmbedError(f"{path}: {error}") from None
+
+
+def _embedding_snapshot(model: DVAE, epoch: int) -> dict | None:
+    from .models.op_encoder import LearnedOpEncoder
+
+    if not isinstance(model.op_encoder, LearnedOpEncoder):
+        return None
+    return {"epoch": epoch, "vectors": model.op_encoder.table().detach().cpu().tolist()}
+
+
+@torch.no_grad()
+def encode_table(model: DVAE, table: ArchitectureTable, device: torch.device, batch_size: int = 1024,
+                 precision: str = "fp32") -> tuple[np.ndarray, np.ndarray]:
+    """Latent means and log-variances of every architecture. Each ``A x latent_dim``."""
+    model.eval()
+    mus, logvars = [], []
+    index = np.arange(len(table))
+    for batch in iterate_batches(table, index, batch_size, shuffle=False, generator=None):
+        batch = batch.to(device)
+        with autocast(device, precision):
+            mu, logvar = model.encode(batch.op_ids, batch.adjacency, batch.num_nodes)
+        mus.append(mu.float().cpu())
+        logvars.append(logvar.float().cpu())
+    return torch.cat(mus).numpy(), torch.cat(logvars).numpy()
+
+
+def write_latents(run_dir: Path, model: DVAE, table: ArchitectureTable, device: torch.device,
+                  precision: str = "fp32") -> pd.DataFrame:
+    """``latents.parquet``: key, split, y, y_test (where the space has it), mu_0 .. mu_{d-1}."""
+    mu, _ = encode_table(model, table, device, precision=precision)
+    frame = pd.DataFrame({"key": table.keys, "split": table.split, "y": table.y})
+    if table.y_test is not None:
+        frame["y_test"] = table.y_test
+    latent = pd.DataFrame(mu, columns=[f"mu_{i}" for i in range(mu.shape[1])])
+    frame = pd.concat([frame, latent], axis=1)
+    runs.atomic_write_parquet(Path(run_dir) / runs.LATENTS, frame)
+    return frame
+
+
+def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelConfig,
+              train_config: TrainConfig, out: Path, device: torch.device, resume: bool = False,
+              init_embeddings_from: Path | None = None, preset: str | None = None,
+              progress: bool = True) -> DVAE:
+    """Train (or resume) a run in ``out``. Returns the trained model.
+
+    Writes ``config.json`` first, then ``history.csv``, ``embeddings.json``,
+    ``checkpoint.pt`` and ``model.pt`` every ``checkpoint_every`` epochs and at the end,
+    then ``latents.parquet``. Every write is atomic.
+    """
+    out = Path(out)
+    checkpoint_path = out / runs.CHECKPOINT
+    config = {
+        "space": space.name,
+        "preset": preset,
+        "model": to_dict(model_config),
+        "train": to_dict(train_config),
+        "node_types": space.node_type_names,
+        "versions": runs.library_versions(),
+        "device": str(device),
+    }
+
+    if resume:
+        if not checkpoint_path.exists():
+            raise RunDirError(f"{checkpoint_path}: missing; nothing to resume (start without --resume)")
+        saved = runs.load_config(out)
+        # the saved configs win: a resumed run is the same run
+        model_config = from_dict(ModelConfig, saved["model"])
+        saved_train = from_dict(TrainConfig, saved["train"])
+        if train_config.epochs != saved_train.epochs:
+            saved_train = from_dict(TrainConfig, {**to_dict(saved_train), "epochs": train_config.epochs})
+        train_config = saved_train
+        config.update({"model": to_dict(model_config), "train": to_dict(train_config), "preset": saved.get("preset")})
+    elif (out / runs.MODEL).exists() or checkpoint_path.exists():
+        raise RunDirError(
+            f"{out}: already holds a run; pass --resume to continue it, or choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    runs.atomic_write_json(out / runs.CONFIG, config)
+
+    model = build_model(model_config, train_config.seed).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, "min", factor=train_config.lr_factor, patience=train_config.lr_patience
+    )
+    shuffle_generator = torch.Generator().manual_seed(train_config.seed)
+    noise_generator = torch.Generator(device=device).manual_seed(train_config.seed + 1)
+    history: list[dict] = []
+    snapshots: list[dict] = []
+    start_epoch = 0
+
+    if resume:
+        state = torch.load(checkpoint_path, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        shuffle_generator.set_state(state["shuffle_rng"])
+        noise_generator.set_state(state["noise_rng"].to(noise_generator.get_state().device))
+        history = list(state["history"])
+        snapshots = list(state["snapshots"])
+        start_epoch = int(state["epoch"])
+    else:
+        if init_embeddings_from is not None:
+            warm_start_embeddings(model, init_embeddings_from)
+        snapshot = _embedding_snapshot(model, 0)
+        if snapshot:
+            snapshots.append(snapshot)
+
+    train_index = table.indices("train")
+    if len(train_index) == 0:
+        raise OpEmbedError(f"{space.name}: the training split is empty")
+    steps_per_epoch = math.ceil(len(train_index) / train_config.batch_size)
+
+    def save(epoch: int, final: bool) -> None:
+        snapshot = _embedding_snapshot(model, epoch)
+        if snapshot and (not snapshots or snapshots[-1]["epoch"] != epoch):
+            snapshots.append(snapshot)
+        runs.atomic_write_csv(out / runs.HISTORY, pd.DataFrame(history))
+        if snapshots:
+            runs.atomic_write_json(out / runs.EMBEDDINGS, {"node_types": space.node_type_names, "snapshots": snapshots})
+        state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        runs.atomic_torch_save(out / runs.MODEL, {
+            "state_dict": state_dict, "model_config": to_dict(model_config), "space": space.name, "epoch": epoch,
+        })
+        runs.atomic_torch_save(checkpoint_path, {
+            "model": state_dict,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "shuffle_rng": shuffle_generator.get_state(),
+            "noise_rng": noise_generator.get_state().cpu(),
+            "history": history,
+            "snapshots": snapshots,
+            "epoch": epoch,
+        })
+
+    bar = tqdm(total=(train_config.epochs - start_epoch) * steps_per_epoch, disable=not progress,
+               unit="step", file=sys.stderr, dynamic_ncols=True)
+    for epoch in range(start_epoch + 1, train_config.epochs + 1):
+        model.train()
+        started = time.perf_counter()
+        totals = {"loss": 0.0, "type_nll": 0.0, "edge_bce": 0.0, "kld": 0.0}
+        for batch in iterate_batches(table, train_index, train_config.batch_size, shuffle=True,
+                                     generator=shuffle_generator):
+            batch = batch.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            with autocast(device, train_config.precision):
+                parts = model.loss(batch.op_ids, batch.adjacency, batch.num_nodes, beta=train_config.beta,
+                                   eps_scale=train_config.eps_scale, generator=noise_generator)
+            parts.loss.backward()
+            optimizer.step()
+            for name in totals:
+                totals[name] += float(getattr(parts, name).detach())
+            bar.update(1)
+            bar.set_description(
+                f"epoch {epoch}/{train_config.epochs} loss {parts.loss.item() / len(batch.num_nodes):.3f} "
+                f"type {parts.type_nll.item() / len(batch.num_nodes):.3f} "
+                f"edge {parts.edge_bce.item() / len(batch.num_nodes):.3f} kld {parts.kld.item() / len(batch.num_nodes):.2f}"
+            )
+        scheduler.step(totals["loss"])
+        seconds = time.perf_counter() - started
+        history.append({
+            "epoch": epoch,
+            **{name: value / len(train_index) for name, value in totals.items()},
+            "lr": optimizer.param_groups[0]["lr"],
+            "seconds": seconds,
+        })
+        if epoch % train_config.checkpoint_every == 0 or epoch == train_config.epochs:
+            save(epoch, final=epoch == train_config.epochs)
+    bar.close()
+    if start_epoch >= train_config.epochs and not (out / runs.MODEL).exists():
+        save(start_epoch, final=True)
+    write_latents(out, model, table, device, train_config.precision)
+    return model

@@ -1,0 +1,1 @@
+"""The OpEmbed dashboard: ``streamlit run dashboard/app.py -- --runs-dir runs``."""

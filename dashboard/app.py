@@ -1,0 +1,64 @@
+"""OpEmbed dashboard: compare a one-hot D-VAE run with a learned-embedding (DVAE-EMB) run.
+
+Run it with::
+
+    streamlit run dashboard/app.py -- --runs-dir runs
+
+This file is the router: page config, session-state defaults, the sidebar every page
+shares (runs directory, run A, run B) and ``st.navigation`` over ``dashboard/app_pages``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repository
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import state  # noqa: E402
+from dashboard.discovery import BROKEN  # noqa: E402
+
+st.set_page_config(page_title="OpEmbed", page_icon=":material/hub:", layout="wide")
+state.init_state()
+
+STATUS_MARK = {"complete": "", "missing metrics": " · no metrics", "training": " · training", BROKEN: " · broken"}
+
+
+def _run_label(runs_by_path: dict[str, dict], path: str | None) -> str:
+    if path == state.NONE or path is None:
+        return "none (single run)"
+    run = runs_by_path.get(path)
+    if run is None:
+        return str(path)
+    encoding = run["encoding"] or "?"
+    return f"{run['name']} · {run['space'] or '?'} · {encoding}{STATUS_MARK.get(run['status'], '')}"
+
+
+with st.sidebar:
+    st.text_input("Runs directory", key="runs_dir", help="Folder searched (3 levels deep) for run directories.")
+    st.checkbox("Include the demo runs", key="include_demo", help=f"Runs shipped in {state.DEMO_DIR}.")
+    runs = state.all_runs()
+    state.fix_selection(runs)
+    by_path = {r["path"]: r for r in runs}
+    paths = [r["path"] for r in runs]
+    st.selectbox("Run A", paths, key="run_a", format_func=lambda p: _run_label(by_path, p),
+                 placeholder="no runs found")
+    st.selectbox("Run B", [state.NONE, *paths], key="run_b", format_func=lambda p: _run_label(by_path, p))
+    if not runs:
+        st.caption(f"No runs in `{st.session_state['runs_dir']}`.")
+    else:
+        st.caption(f"{len(runs)} run(s) found.")
+
+pages = [
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/table_chart:", default=True),
+    st.Page("app_pages/latent_space.py", title="Latent space", icon=":material/scatter_plot:"),
+    st.Page("app_pages/embeddings.py", title="Operation embeddings", icon=":material/grid_on:"),
+    st.Page("app_pages/smoothness.py", title="Smoothness", icon=":material/timeline:"),
+    st.Page("app_pages/best_cells.py", title="Best cells", icon=":material/emoji_events:"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
+]
+st.navigation(pages).run()

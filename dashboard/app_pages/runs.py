@@ -1,0 +1,62 @@
+"""Runs: every run found, its state and config, the metrics side by side and the training curves."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, state
+from dashboard.discovery import BROKEN, COMPLETE, MISSING_METRICS, TRAINING
+
+st.title("Runs")
+runs = state.all_runs()
+if not runs:
+    st.info(
+        f"No runs found in `{st.session_state['runs_dir']}`"
+        + (" or the demo folder" if st.session_state.get("include_demo") else "")
+        + ". Train a pair with `python -m core train --space nbg-cora --encoding onehot --preset quick "
+        "--out runs/cora-onehot` (and `--encoding learned`), or build the demo with "
+        "`python -m core demo --out assets/demo`, then point the sidebar at the folder."
+    )
+    st.stop()
+
+st.dataframe(charts.runs_overview(runs), hide_index=True, width="stretch")
+
+selected = state.selected_runs()
+labels = state.run_labels(selected)
+
+st.subheader("Metrics")
+table = charts.metrics_frame(selected)
+without = [r for r in selected if state.metrics(r) is None]
+if table is not None:
+    st.dataframe(table, width="stretch")
+for run in without:
+    st.info(f"**{run['name']}** has no metrics.json yet: `python -m core evaluate {run['path']}` writes it.")
+if not selected:
+    st.info("Pick a run in the sidebar to see its metrics and curves.")
+
+st.subheader("Training curves")
+figure = charts.training_curves(selected)
+if figure is not None:
+    st.plotly_chart(figure, key="training_curves")
+for run in selected:
+    if state.history(run) is None and run["status"] != BROKEN:
+        st.info(f"**{run['name']}** has no history.csv yet: no epoch has finished.")
+
+st.subheader("Every run")
+for run in runs:
+    title = f"{run['name']} · {run['space'] or '?'} · {run['encoding'] or '?'} · {run['status']}"
+    with st.expander(title, expanded=run["status"] == BROKEN):
+        if run["status"] == BROKEN:
+            st.error(run["error"])
+            continue
+        if run["status"] == TRAINING:
+            done, total = run["epochs_done"], run["epochs_total"]
+            progress = f"epoch {done} of {total}" if done is not None else "no epoch finished yet"
+            st.info(f"Still training ({progress}). Missing so far: {', '.join(run['missing']) or 'nothing'}. "
+                    "What exists is shown; the rest appears when it is written.")
+        elif run["status"] == MISSING_METRICS:
+            st.info(f"Training finished but metrics.json is missing: `python -m core evaluate {run['path']}`.")
+        elif run["status"] == COMPLETE and run["missing"]:
+            st.info(f"Missing: {', '.join(run['missing'])}.")
+        st.caption(f"`{run['path']}`")
+        st.json(charts.config_summary(run), expanded=False)
