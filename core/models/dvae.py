@@ -259,7 +259,7 @@ class DVAE(nn.Module):
 
         # types: node v's type is predicted from node v-1's final state
         type_logits = self.add_vertex(node_states[:, :-1])  # B x (N-1) x T
-        type_nll = F.cross_entropy(type_logits.transpose(1, 2), op_ids[:, 1:], reduction="none")  # B x (N-1)
+        type_nll = F.cross_entropy(_at_least_fp32(type_logits).transpose(1, 2), op_ids[:, 1:], reduction="none")  # B x (N-1)
         type_nll = (type_nll * mask[:, 1:]).sum()
 
         # edges: every (k, v), k < v, in one pass
@@ -268,9 +268,10 @@ class DVAE(nn.Module):
         new_states = torch.cat(pair_states, 1)  # B x P x H, pairs ordered by v then k
         logits = self._edge_logits(first_earlier[:, pair_k], new_states, weight_new)  # B x P
         targets = adjacency[:, pair_k, pair_v]  # B x P
-        edge_bce = F.binary_cross_entropy_with_logits(logits.float(), targets.float(), reduction="none")
+        edge_bce = F.binary_cross_entropy_with_logits(_at_least_fp32(logits), targets.to(_at_least_fp32(logits).dtype),
+                                                      reduction="none")
         edge_bce = (edge_bce * mask[:, pair_v]).sum()
-        return type_nll.float(), edge_bce
+        return type_nll, edge_bce
 
     def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
              eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
@@ -278,7 +279,7 @@ class DVAE(nn.Module):
         mu, logvar = self.encode(op_ids, adjacency, num_nodes)
         z = self.reparameterize(mu, logvar, eps_scale, generator)
         type_nll, edge_bce = self.reconstruction_terms(z, op_ids, adjacency, num_nodes)
-        mu, logvar = mu.float(), logvar.float()
+        mu, logvar = _at_least_fp32(mu), _at_least_fp32(logvar)
         kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
         return LossParts(type_nll + edge_bce + beta * kld, type_nll, edge_bce, kld)
 
@@ -349,6 +350,11 @@ class DVAE(nn.Module):
         return DecodedGraphs(
             op_ids.cpu().numpy(), adjacency.to(torch.uint8).cpu().numpy(), num_nodes.cpu().numpy()
         )
+
+
+def _at_least_fp32(tensor: Tensor) -> Tensor:
+    """bf16 / fp16 values up-cast to fp32 for the loss; fp32 and fp64 unchanged."""
+    return tensor.float() if tensor.dtype in (torch.bfloat16, torch.float16) else tensor
 
 
 _PAIR_CACHE: dict[tuple[int, str], tuple[Tensor, Tensor]] = {}

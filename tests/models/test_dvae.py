@@ -1,0 +1,167 @@
+"""Property tests of the dense D-VAE against the per-graph reference in reference_dvae.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.config import ModelConfig
+from core.models.dvae import DVAE, gru_cell
+from core.models.op_encoder import LearnedOpEncoder, OneHotOpEncoder
+from core.spaces.base import END_TYPE, START_TYPE
+
+from .reference_dvae import encode_one, greedy_decode_one, reconstruction_one
+
+NUM_TYPES, NUM_NODES = 8, 7
+
+
+def random_graphs(batch: int, seed: int, variable_size: bool = False):
+    """Valid-looking DAGs: input, ops, output; chain edges plus random skips."""
+    rng = np.random.default_rng(seed)
+    op_ids = np.zeros((batch, NUM_NODES), dtype=np.int64)
+    adjacency = np.zeros((batch, NUM_NODES, NUM_NODES), dtype=np.float32)
+    num_nodes = np.full(batch, NUM_NODES)
+    for b in range(batch):
+        n = int(rng.integers(4, NUM_NODES + 1)) if variable_size else NUM_NODES
+        num_nodes[b] = n
+        op_ids[b, 0] = START_TYPE
+        op_ids[b, 1 : n - 1] = rng.integers(2, NUM_TYPES, n - 2)
+        op_ids[b, n - 1] = END_TYPE
+        for j in range(1, n):
+            adjacency[b, j - 1, j] = 1
+            for i in range(j - 1):
+                adjacency[b, i, j] = float(rng.random() < 0.4)
+    return torch.from_numpy(op_ids), torch.from_numpy(adjacency), torch.from_numpy(num_nodes)
+
+
+def make_model(encoding="onehot", dtype=torch.float32, seed=0, **overrides):
+    torch.manual_seed(seed)
+    config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
+                         encoding=encoding, embedding_dim=3, **overrides)
+    return DVAE(config).to(dtype)
+
+
+def test_gru_cell_matches_torch():
+    torch.manual_seed(0)
+    cell = torch.nn.GRUCell(5, 7)
+    x, h = torch.randn(4, 5), torch.randn(4, 7)
+    gates = torch.nn.functional.linear(x, cell.weight_ih, cell.bias_ih)
+    torch.testing.assert_close(gru_cell(gates, h, cell.weight_hh, cell.bias_hh), cell(x, h))
+
+
+@pytest.mark.parametrize("encoding", ["onehot", "learned"])
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_encoder_matches_per_graph_reference(encoding, bidirectional):
+    model = make_model(encoding, torch.float64, bidirectional=bidirectional)
+    op_ids, adjacency, num_nodes = random_graphs(6, seed=1, variable_size=True)
+    mu, logvar = model.encode(op_ids, adjacency.double(), num_nodes)
+    for b in range(len(op_ids)):
+        ref_mu, ref_logvar = encode_one(model, op_ids[b].tolist(), adjacency[b].double(), int(num_nodes[b]))
+        torch.testing.assert_close(mu[b : b + 1], ref_mu, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(logvar[b : b + 1], ref_logvar, rtol=1e-10, atol=1e-12)
+
+
+def _reference_loss(model, z, op_ids, adjacency, num_nodes):
+    total = torch.zeros((), dtype=z.dtype)
+    for b in range(len(op_ids)):
+        type_nll, edge_bce = reconstruction_one(model, z[b : b + 1], op_ids[b].tolist(), adjacency[b], int(num_nodes[b]))
+        total = total + type_nll + edge_bce
+    return total
+
+
+@pytest.mark.parametrize("dtype,rtol", [(torch.float64, 1e-10), (torch.float32, 1e-5)])
+@pytest.mark.parametrize("encoding", ["onehot", "learned"])
+def test_fast_loss_and_gradients_match_per_graph_reference(dtype, rtol, encoding):
+    """The fast path's teacher-forced loss and every gradient equal the slow per-graph loop."""
+    model = make_model(encoding, dtype)
+    op_ids, adjacency, num_nodes = random_graphs(5, seed=2, variable_size=True)
+    adjacency = adjacency.to(dtype)
+    z = torch.randn(5, model.config.latent_dim, dtype=dtype, generator=torch.Generator().manual_seed(3))
+
+    type_nll, edge_bce = model.reconstruction_terms(z, op_ids, adjacency, num_nodes)
+    fast = type_nll + edge_bce
+    fast_grads = torch.autograd.grad(fast, list(model.parameters()), allow_unused=True)
+
+    slow = _reference_loss(model, z, op_ids, adjacency, num_nodes)
+    slow_grads = torch.autograd.grad(slow, list(model.parameters()), allow_unused=True)
+
+    torch.testing.assert_close(fast, slow, rtol=rtol, atol=0)
+    checked = 0
+    for (name, _), g_fast, g_slow in zip(model.named_parameters(), fast_grads, slow_grads):
+        if g_slow is None:
+            continue  # encoder parameters: not part of the reconstruction terms
+        checked += 1
+        scale = g_slow.abs().max().clamp_min(1e-12)
+        assert (g_fast - g_slow).abs().max() / scale < rtol * 10, name
+    assert checked >= 8
+
+
+def test_batch_loss_equals_sum_of_single_graph_losses():
+    model = make_model("learned")
+    op_ids, adjacency, num_nodes = random_graphs(6, seed=4, variable_size=True)
+    z = torch.randn(6, model.config.latent_dim, generator=torch.Generator().manual_seed(5))
+    batch = sum(model.reconstruction_terms(z, op_ids, adjacency, num_nodes))
+    singles = sum(sum(model.reconstruction_terms(z[b : b + 1], op_ids[b : b + 1], adjacency[b : b + 1],
+                                                 num_nodes[b : b + 1])) for b in range(6))
+    torch.testing.assert_close(batch, singles, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("encoding", ["onehot", "learned"])
+def test_greedy_decode_matches_per_graph_reference_and_single_decodes(encoding):
+    model = make_model(encoding, torch.float64, seed=7)
+    z = torch.randn(16, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(8)) * 2
+    batch = model.decode(z, stochastic=False)
+    for b in range(16):
+        single = model.decode(z[b : b + 1], stochastic=False)
+        assert np.array_equal(single.op_ids[0], batch.op_ids[b])
+        assert np.array_equal(single.adjacency[0], batch.adjacency[b])
+        types, edges = greedy_decode_one(model, z[b : b + 1])
+        n = int(batch.num_nodes[b])
+        assert batch.op_ids[b, :n].tolist() == types
+        assert {tuple(e) for e in np.argwhere(batch.adjacency[b])} == edges
+
+
+def test_learned_encoder_frozen_to_identity_is_the_onehot_model():
+    onehot = make_model("onehot", seed=11)
+    torch.manual_seed(0)
+    config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
+                         encoding="learned", embedding_dim=NUM_TYPES)
+    learned = DVAE(config)
+    state = onehot.state_dict()
+    state["op_encoder.embedding.weight"] = torch.eye(NUM_TYPES)
+    learned.load_state_dict(state)
+    learned.op_encoder.embedding.weight.requires_grad_(False)
+    assert isinstance(onehot.op_encoder, OneHotOpEncoder) and isinstance(learned.op_encoder, LearnedOpEncoder)
+
+    op_ids, adjacency, num_nodes = random_graphs(8, seed=12)
+    gen_a, gen_b = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    a = onehot.loss(op_ids, adjacency, num_nodes, generator=gen_a)
+    b = learned.loss(op_ids, adjacency, num_nodes, generator=gen_b)
+    assert torch.equal(a.loss, b.loss)
+    z = torch.randn(8, 5, generator=torch.Generator().manual_seed(2))
+    da, db = onehot.decode(z, stochastic=False), learned.decode(z, stochastic=False)
+    assert np.array_equal(da.op_ids, db.op_ids) and np.array_equal(da.adjacency, db.adjacency)
+
+
+def test_stochastic_decode_is_seeded_and_ends_with_output():
+    model = make_model("learned")
+    z = torch.randn(32, 5, generator=torch.Generator().manual_seed(0))
+    first = model.decode(z, generator=torch.Generator().manual_seed(3))
+    second = model.decode(z, generator=torch.Generator().manual_seed(3))
+    assert np.array_equal(first.op_ids, second.op_ids) and np.array_equal(first.adjacency, second.adjacency)
+    for b in range(32):
+        n = int(first.num_nodes[b])
+        assert first.op_ids[b, n - 1] == END_TYPE
+        assert (first.op_ids[b, n:] == -1).all()
+        assert not np.tril(first.adjacency[b]).any()
+
+
+def test_kl_term_is_the_gaussian_kl():
+    model = make_model()
+    op_ids, adjacency, num_nodes = random_graphs(3, seed=5)
+    parts = model.loss(op_ids, adjacency, num_nodes, beta=0.5, generator=torch.Generator().manual_seed(0))
+    mu, logvar = model.encode(op_ids, adjacency, num_nodes)
+    expected = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum()
+    torch.testing.assert_close(parts.kld, expected)
+    torch.testing.assert_close(parts.loss, parts.type_nll + parts.edge_bce + 0.5 * parts.kld)
