@@ -1,0 +1,103 @@
+"""Tiny run directories for the dashboard tests, written by hand.
+
+``build_tiny_runs(root)`` writes, below ``root``:
+
+* ``cora-onehot`` and ``cora-learned``: complete runs on ``nbg-cora`` (an untrained tiny
+  D-VAE, 3 epochs of history, random latent means for every architecture, metrics.json;
+  the learned run also has embeddings.json with snapshots at epochs 0, 1 and 3).
+* ``cora-half``: a run still training (config.json and history.csv only).
+* ``cora-broken``: a config.json that is not valid JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.config import ModelConfig, TrainConfig
+from core.models.dvae import DVAE
+from core.spaces import get_space
+
+SPACE = "nbg-cora"
+LATENT_DIM = 4
+EPOCHS = 3
+
+
+def _config(encoding: str, epochs: int = EPOCHS) -> tuple[ModelConfig, dict]:
+    space = get_space(SPACE)
+    model_config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=16,
+                               latent_dim=LATENT_DIM, encoding=encoding, embedding_dim=3)
+    config = {
+        "space": SPACE,
+        "preset": "tiny",
+        "model": dataclasses.asdict(model_config),
+        "train": dataclasses.asdict(TrainConfig(epochs=epochs, batch_size=32, lr=3e-3)),
+        "node_types": space.node_type_names,
+    }
+    return model_config, config
+
+
+def _history(epochs: int) -> pd.DataFrame:
+    epoch = np.arange(1, epochs + 1)
+    return pd.DataFrame({
+        "epoch": epoch,
+        "loss": 30.0 / epoch,
+        "type_nll": 10.0 / epoch,
+        "edge_bce": 19.0 / epoch,
+        "kld": np.full(epochs, 100.0),
+        "lr": np.full(epochs, 3e-3),
+        "seconds": np.full(epochs, 1.5),
+    })
+
+
+def write_run(run_dir: Path, encoding: str, seed: int, complete: bool = True) -> Path:
+    """A tiny run directory; ``complete=False`` writes config.json and history.csv only."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model_config, config = _config(encoding)
+    (run_dir / "config.json").write_text(json.dumps(config, indent=2))
+    _history(EPOCHS if complete else 1).to_csv(run_dir / "history.csv", index=False)
+    if not complete:
+        return run_dir
+
+    torch.manual_seed(seed)
+    model = DVAE(model_config)
+    torch.save({"state_dict": model.state_dict(), "model_config": dataclasses.asdict(model_config),
+                "space": SPACE, "epoch": EPOCHS}, run_dir / "model.pt")
+
+    table = get_space(SPACE).load()
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"key": table.keys, "split": table.split, "y": table.y, "y_test": table.y_test})
+    mu = rng.normal(size=(len(table), LATENT_DIM)).astype(np.float32)
+    frame = pd.concat([frame, pd.DataFrame(mu, columns=[f"mu_{i}" for i in range(LATENT_DIM)])], axis=1)
+    frame.to_parquet(run_dir / "latents.parquet", index=False)
+
+    metrics = {
+        "run": str(run_dir), "space": SPACE, "encoding": encoding,
+        "recon_accuracy": 0.5 + 0.1 * seed, "validity": 0.9, "uniqueness": 0.4, "novelty": 0.3,
+        "rmse": 0.8, "rmse_std": 0.01, "pearson": 0.6, "pearson_std": 0.02,
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+    if encoding == "learned":
+        generator = np.random.default_rng(seed + 100)
+        snapshots = [{"epoch": epoch, "vectors": generator.normal(size=(model_config.num_node_types, 3)).tolist()}
+                     for epoch in (0, 1, EPOCHS)]
+        (run_dir / "embeddings.json").write_text(json.dumps(
+            {"node_types": get_space(SPACE).node_type_names, "snapshots": snapshots}))
+    return run_dir
+
+
+def build_tiny_runs(root: Path) -> Path:
+    """``root`` with a one-hot run, a learned run, a half-written run and a broken one."""
+    write_run(root / "cora-onehot", "onehot", seed=1)
+    write_run(root / "cora-learned", "learned", seed=2)
+    write_run(root / "cora-half", "learned", seed=3, complete=False)
+    broken = root / "cora-broken"
+    broken.mkdir(parents=True, exist_ok=True)
+    (broken / "config.json").write_text('{"space": "nbg-cora", "model": ')
+    return root
