@@ -149,12 +149,14 @@ def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = 
                   iterations: int = GP_ITERATIONS, seed: int = 0, device: str | torch.device = "cpu",
                   progress: bool = False, lr: float = GP_LR, natural_gradient: bool = True,
                   ngd_lr: float = GP_NGD_LR, batch_size: int | None = None,
-                  dtype: torch.dtype = torch.float32) -> SparseGP:
+                  dtype: torch.dtype = torch.float32,
+                  y_stats: tuple[float, float] | None = None) -> SparseGP:
     """Fit a sparse variational GP by maximising the ELBO on minibatches.
 
     Args:
         X_train: ``n x d`` inputs (used as they are, like the reference).
-        y_train: ``n`` targets; standardised inside with their own mean and std.
+        y_train: ``n`` targets; standardised inside with their own mean and std (or with
+            ``y_stats``).
         num_inducing: inducing points ``M``, initialised from a seeded random subset of
             ``X_train`` (all of it when ``n <= M``). Default 500.
         iterations: epochs over ``X_train``. Default 3.
@@ -168,6 +170,8 @@ def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = 
         batch_size: minibatch size. Default ``2 * M`` (the reference's).
         dtype: ``torch.float32`` (default) or ``torch.float64``; a ``float32`` fit that
             fails numerically is redone in ``float64``.
+        y_stats: ``(mean, std)`` to standardise ``y_train`` with instead of its own, e.g.
+            the initial training set's when BO refits on train + new observations.
 
     Returns:
         The fitted :class:`SparseGP`.
@@ -183,7 +187,7 @@ def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = 
         raise ValueError("a GP needs at least two training points")
     options = dict(num_inducing=num_inducing, iterations=iterations, seed=seed, device=device,
                    progress=progress, lr=lr, natural_gradient=natural_gradient, ngd_lr=ngd_lr,
-                   batch_size=batch_size)
+                   batch_size=batch_size, y_stats=y_stats)
     try:
         return _fit(X_train, y_train, dtype=dtype, **options)
     except RuntimeError:  # a Cholesky that is not positive definite, or a non-finite ELBO
@@ -193,14 +197,13 @@ def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = 
 
 
 def _fit(X_train, y_train, num_inducing, iterations, seed, device, progress, lr, natural_gradient,
-         ngd_lr, batch_size, dtype) -> SparseGP:
+         ngd_lr, batch_size, dtype, y_stats) -> SparseGP:
     """One fit in one dtype; see :func:`fit_sparse_gp`."""
     started = time.perf_counter()
     device = torch.device(device)
     X = torch.as_tensor(np.asarray(X_train), dtype=dtype)
     y_np = np.asarray(y_train, dtype=np.float64).reshape(-1)
-    y_mean = float(y_np.mean())
-    y_std = float(y_np.std())
+    y_mean, y_std = (float(y_np.mean()), float(y_np.std())) if y_stats is None else map(float, y_stats)
     if not y_std > 0:
         y_std = 1.0
     y = torch.as_tensor((y_np - y_mean) / y_std, dtype=dtype)

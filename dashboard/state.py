@@ -67,7 +67,7 @@ def defaults() -> dict[str, Any]:
         "run_a": None,  # path of run A; None: the default pair decides
         "run_b": None,  # path of run B or NONE
         # latent space
-        "proj_method": "umap",
+        "proj_method": None,  # None: the first method already cached for run A, else PCA
         "proj_n_neighbors": 15,
         "proj_min_dist": 0.1,
         "proj_metric": "euclidean",
@@ -81,13 +81,14 @@ def defaults() -> dict[str, Any]:
         "interp_start": "",
         "interp_end": "",
         "interp_steps": 8,
-        "circle_radius": 1.0,
+        "circle_radius": 0.5,  # times the RMS spread of the latent means
         "circle_steps": 12,
         # best cells
         "top_k": 8,
         "property": None,
         # export
-        "export_formats": ["png", "svg", "pdf", "html"],
+        "export_formats": ["png", "pdf"],
+        "export_preview": None,
     }
 
 
@@ -96,7 +97,7 @@ def defaults() -> dict[str, Any]:
 PERSISTENT = (
     "proj_method", "proj_n_neighbors", "proj_min_dist", "proj_metric", "color_by", "selected_key",
     "neighbours_k", "emb_metric", "emb_dims", "interp_start", "interp_end", "interp_steps",
-    "circle_radius", "circle_steps", "top_k", "property", "export_formats",
+    "circle_radius", "circle_steps", "top_k", "property", "export_formats", "export_preview",
 )
 
 

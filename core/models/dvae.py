@@ -179,9 +179,9 @@ class DVAE(nn.Module):
         layer = self.add_edge[0]
         return layer.weight[:, :H], layer.weight[:, H:], layer.bias
 
-    def _edge_logits(self, first_earlier: Tensor, new_state: Tensor, weight_new: Tensor) -> Tensor:
-        """Edge logit from ``W_a h_k + b`` (``... x 4H``) and the new node's state (``... x H``)."""
-        hidden = torch.relu(first_earlier + F.linear(new_state, weight_new))  # ... x 4H
+    def _edge_logits(self, first_earlier: Tensor, projected_new: Tensor) -> Tensor:
+        """Edge logit from ``W_a h_k + b`` and ``W_b h_new`` (each ``... x 4H``)."""
+        hidden = torch.relu(first_earlier + projected_new)  # ... x 4H
         return self.add_edge[2](hidden).squeeze(-1)
 
     # ------------------------------------------------------------------ encoder
@@ -243,14 +243,24 @@ class DVAE(nn.Module):
         state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
         states = [state]
         messages = [self.message_forward(state, 0)]
-        pair_states = []  # per v: B x v x H, the new node's state when scoring edge k -> v
+        packed_states = []  # per v: R_v x H distinct states of the new node while its edges are scored
+        pair_rows = []  # per v: B x v, row of packed_states (all v) used to score edge k -> v
+        offset = 0
         for v in range(1, N):
             contrib = adjacency[:, :v, v].unsqueeze(-1) * torch.stack(messages, 1)  # B x v x H
             suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = sum_{i >= j} contrib_i
             sums = torch.cat([suffix, contrib.new_zeros(B, 1, H)], 1)  # B x (v+1) x H; [k+1] -> S_k
-            updated = gru_cell(gates[:, v : v + 1].expand(-1, v + 1, -1), sums, weight_hh, bias_hh)  # B x (v+1) x H
-            state = updated[:, 0]  # every true edge in: the node's final state
-            pair_states.append(updated[:, 1:])  # S_k for k = 0 .. v-1
+            # S_k only changes where a true edge enters (and S_{v-1} = 0): run the GRU on those rows alone
+            new = torch.cat([adjacency[:, :v, v] > 0, torch.ones(B, 1, dtype=torch.bool, device=op_ids.device)], 1)
+            flat_new = new.reshape(-1)  # B(v+1)
+            rows = flat_new.nonzero().squeeze(1)  # R_v
+            packed = gru_cell(gates[:, v][rows // (v + 1)], sums.reshape(-1, H)[rows], weight_hh, bias_hh)  # R_v x H
+            # every (b, i) reads the first changed row at or after i
+            row_of = (torch.cumsum(flat_new, 0) - flat_new.long()).view(B, v + 1)  # B x (v+1)
+            state = packed[row_of[:, 0]]  # every true edge in: the node's final state
+            packed_states.append(packed)
+            pair_rows.append(row_of[:, 1:] + offset)  # S_k for k = 0 .. v-1
+            offset += packed.shape[0]
             states.append(state)
             messages.append(self.message_forward(state, v))
 
@@ -265,8 +275,9 @@ class DVAE(nn.Module):
         # edges: every (k, v), k < v, in one pass
         pair_k, pair_v = _pair_index(N, op_ids.device)
         first_earlier = F.linear(node_states, weight_earlier, bias_first)  # B x N x 4H
-        new_states = torch.cat(pair_states, 1)  # B x P x H, pairs ordered by v then k
-        logits = self._edge_logits(first_earlier[:, pair_k], new_states, weight_new)  # B x P
+        projected_new = F.linear(torch.cat(packed_states, 0), weight_new)  # R x 4H
+        rows = torch.cat(pair_rows, 1)  # B x P, pairs ordered by v then k
+        logits = self._edge_logits(first_earlier[:, pair_k], projected_new[rows])  # B x P
         targets = adjacency[:, pair_k, pair_v]  # B x P
         edge_bce = F.binary_cross_entropy_with_logits(_at_least_fp32(logits), targets.to(_at_least_fp32(logits).dtype),
                                                       reduction="none")
@@ -332,17 +343,29 @@ class DVAE(nn.Module):
 
             gates = table[new_types]  # B x 3H
             incoming = torch.zeros_like(h0)
+            state = gru_cell(gates, incoming, weight_hh, bias_hh)  # no edge in yet
+            projected = F.linear(state, weight_new)  # B x 4H
             for k in range(v - 1, -1, -1):
-                state = gru_cell(gates, incoming, weight_hh, bias_hh)
-                prob = torch.sigmoid(self._edge_logits(first_earlier[k], state, weight_new).float())  # B
+                prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # B
                 if stochastic:
                     edge = torch.rand(prob.shape, generator=generator, device=device) < prob
                 else:
                     edge = prob > 0.5
                 edge = edge & deciding
                 adjacency[:, k, v] |= edge
-                incoming = incoming + edge.unsqueeze(1).to(incoming.dtype) * messages[k]
-            state = gru_cell(gates, incoming, weight_hh, bias_hh)
+                # the new node's state changes only where the edge was added
+                if device.type == "cuda":  # no host sync: update every row
+                    incoming = incoming + edge.unsqueeze(1).to(incoming.dtype) * messages[k]
+                    updated = gru_cell(gates, incoming, weight_hh, bias_hh)
+                    state = torch.where(edge.unsqueeze(1), updated, state)
+                    projected = torch.where(edge.unsqueeze(1), F.linear(updated, weight_new), projected)
+                else:
+                    rows = edge.nonzero().squeeze(1)
+                    if rows.numel():
+                        incoming[rows] += messages[k][rows]
+                        updated = gru_cell(gates[rows], incoming[rows], weight_hh, bias_hh)
+                        state[rows] = updated
+                        projected[rows] = F.linear(updated, weight_new)
             states.append(state)
             messages.append(self.message_forward(state, v))
             first_earlier.append(F.linear(state, weight_earlier, bias_first))

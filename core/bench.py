@@ -1,0 +1,259 @@
+"""``python -m core bench``: speed and memory figures of training, decoding and evaluation.
+
+Every figure is a median over repeats, and the model's achieved GFLOP/s is reported beside a
+large-GEMM GFLOP/s measured in the same run, so ratios hold on a noisy machine. Nothing here
+passes or fails: it prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from .config import PRESETS, ModelConfig
+from .devices import autocast, resolve_device
+from .models.dvae import DVAE
+
+ENAS_TRAIN_GRAPHS = 17_118  # enas6 training split
+ENAS_TEST_GRAPHS = 1_902
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    name: str
+    hidden_dim: int
+    latent_dim: int
+    batch_size: int
+
+
+CASES = [
+    BenchCase("paper b32", PRESETS["paper"].hidden_dim, PRESETS["paper"].latent_dim, 32),
+    BenchCase("paper b128", PRESETS["paper"].hidden_dim, PRESETS["paper"].latent_dim, 128),
+    BenchCase("quick", PRESETS["quick"].hidden_dim, PRESETS["quick"].latent_dim, PRESETS["quick"].batch_size),
+]
+
+
+def enas_like_batch(batch_size: int, seed: int = 0, num_layers: int = 6):
+    """A synthetic ENAS-shaped batch (chain plus random skips), so the bench needs no data file."""
+    rng = np.random.default_rng(seed)
+    n = num_layers + 2
+    op_ids = np.zeros((batch_size, n), dtype=np.int64)
+    op_ids[:, 1:-1] = rng.integers(2, 8, (batch_size, num_layers))
+    op_ids[:, -1] = 1
+    adjacency = np.zeros((batch_size, n, n), dtype=np.float32)
+    for v in range(1, n):
+        adjacency[:, v - 1, v] = 1
+        if 2 <= v <= num_layers:
+            adjacency[:, : v - 1, v] = rng.random((batch_size, v - 1)) < 0.5
+    return torch.from_numpy(op_ids), torch.from_numpy(adjacency), torch.full((batch_size,), n)
+
+
+def large_gemm_gflops(device: torch.device, dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
+    a = torch.randn(size, size, device=device).to(dtype)
+    b = torch.randn(size, size, device=device).to(dtype)
+    times = []
+    for _ in range(repeats + 1):
+        _sync(device)
+        started = time.perf_counter()
+        a @ b
+        _sync(device)
+        times.append(time.perf_counter() - started)
+    return 2 * size**3 / statistics.median(times[1:]) / 1e9
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _model(case: BenchCase, device: torch.device, encoding: str = "learned") -> DVAE:
+    torch.manual_seed(0)
+    config = ModelConfig(num_node_types=8, max_nodes=8, hidden_dim=case.hidden_dim, latent_dim=case.latent_dim,
+                         encoding=encoding)
+    return DVAE(config).to(device)
+
+
+def train_step_figures(case: BenchCase, device: torch.device, precision: str, steps: int, repeats: int) -> dict:
+    model = _model(case, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    op_ids, adjacency, num_nodes = (t.to(device) for t in enas_like_batch(case.batch_size))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(device, precision):
+            parts = model.loss(op_ids, adjacency, num_nodes)
+        parts.loss.backward()
+        optimizer.step()
+
+    with FlopCounterMode(display=False) as counter:
+        optimizer.zero_grad(set_to_none=True)
+        with autocast(device, precision):
+            parts = model.loss(op_ids, adjacency, num_nodes)
+        parts.loss.backward()
+    flops_per_graph = counter.get_total_flops() / case.batch_size
+    step()  # warm-up
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        started = time.perf_counter()
+        for _ in range(steps):
+            step()
+        _sync(device)
+        times.append((time.perf_counter() - started) / steps)
+    seconds = statistics.median(times)
+    return {
+        "ms_per_step": 1e3 * seconds,
+        "graphs_per_s": case.batch_size / seconds,
+        "s_per_epoch_enas6": ENAS_TRAIN_GRAPHS / case.batch_size * seconds,
+        "gflop_per_graph": flops_per_graph / 1e9,
+        "achieved_gflops": flops_per_graph * case.batch_size / seconds / 1e9,
+    }
+
+
+def decode_figures(case: BenchCase, device: torch.device, precision: str, batch_size: int, repeats: int) -> dict:
+    model = _model(case, device).eval()
+    z = torch.randn(batch_size, case.latent_dim, device=device)
+    out = {}
+    for mode, stochastic in (("greedy", False), ("stochastic", True)):
+        generator = torch.Generator(device=device).manual_seed(0)
+        with autocast(device, precision):
+            model.decode(z[:64], stochastic=stochastic, generator=generator)  # warm-up
+        times = []
+        for _ in range(repeats):
+            _sync(device)
+            started = time.perf_counter()
+            with autocast(device, precision):
+                model.decode(z, stochastic=stochastic, generator=generator)
+            _sync(device)
+            times.append(time.perf_counter() - started)
+        out[f"decode_{mode}_graphs_per_s"] = batch_size / statistics.median(times)
+    return out
+
+
+def evaluate_protocol_seconds(case: BenchCase, device: torch.device, precision: str, gp_seeds: int) -> dict:
+    """Wall time of the full ``evaluate`` protocol's work on enas6-sized inputs: 1,902 test
+    graphs x 10 x 10 decodes, 1,000 x 10 prior decodes, and the sparse GP over ``gp_seeds``
+    seeds on 17,118 x latent_dim inputs. Uses an untrained model (decoding always runs to the
+    last node for ENAS shapes only if the model never samples the output early; an untrained
+    model may end early, so this is a lower bound for decoding) and synthetic targets."""
+    from .evaluate import decode_many
+    from .gp import gp_test_metrics
+
+    model = _model(case, device).eval()
+    generator = torch.Generator(device=device).manual_seed(0)
+    started = time.perf_counter()
+    z = torch.randn(ENAS_TEST_GRAPHS * 100 + 10_000, case.latent_dim, device=device)
+    decoded = decode_many(model, z, True, generator, 4096, precision)
+    decode_seconds = time.perf_counter() - started
+    mean_nodes = float(decoded.num_nodes.mean())
+    rng = np.random.default_rng(0)
+    x_train = rng.standard_normal((ENAS_TRAIN_GRAPHS, case.latent_dim))
+    x_test = rng.standard_normal((ENAS_TEST_GRAPHS, case.latent_dim))
+    w = rng.standard_normal(case.latent_dim)
+    started = time.perf_counter()
+    gp_test_metrics(x_train, np.sin(x_train @ w), x_test, np.sin(x_test @ w), seeds=gp_seeds, device=device,
+                    progress=False)
+    gp_seconds = time.perf_counter() - started
+    return {
+        "evaluate_decode_seconds": decode_seconds,
+        "evaluate_decoded_mean_nodes": mean_nodes,
+        "evaluate_gp_seconds": gp_seconds,
+        "evaluate_gp_seeds": gp_seeds,
+        "evaluate_total_seconds": decode_seconds + gp_seconds * 10 / max(gp_seeds, 1),
+    }
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_bench(device: torch.device, precisions: list[str], steps: int = 3, repeats: int = 5,
+              decode_batch: int = 4096, evaluate: bool = True, gp_seeds: int = 2,
+              cases: list[BenchCase] = CASES) -> dict:
+    result = {
+        "device": str(device),
+        "machine": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "gemm_gflops_fp32": large_gemm_gflops(device, torch.float32),
+        "gemm_gflops_bf16": large_gemm_gflops(device, torch.bfloat16),
+        "rows": [],
+    }
+    for precision in precisions:
+        gemm = result["gemm_gflops_bf16" if precision == "bf16" else "gemm_gflops_fp32"]
+        for case in cases:
+            row = {"case": case.name, "precision": precision, "batch_size": case.batch_size,
+                   "hidden_dim": case.hidden_dim}
+            row.update(train_step_figures(case, device, precision, steps, repeats))
+            row["gemm_gflops"] = gemm
+            row["ratio_to_gemm"] = row["achieved_gflops"] / gemm
+            row.update(decode_figures(case, device, precision, decode_batch, max(2, repeats // 2)))
+            row["peak_memory_mb"] = peak_memory_mb(device)
+            result["rows"].append(row)
+            print(format_row(row), flush=True)
+    if evaluate:
+        for precision in precisions:
+            result[f"evaluate_{precision}"] = evaluate_protocol_seconds(CASES[0], device, precision, gp_seeds)
+    return result
+
+
+HEADER = ("| case | precision | ms/step | graphs/s | s/epoch enas6 | GFLOP/graph | GFLOP/s | GEMM GFLOP/s | ratio "
+          "| greedy decode/s | stochastic decode/s | peak MB |")
+
+
+def format_row(row: dict) -> str:
+    return (f"| {row['case']} | {row['precision']} | {row['ms_per_step']:.1f} | {row['graphs_per_s']:.0f} | "
+            f"{row['s_per_epoch_enas6']:.1f} | {row['gflop_per_graph']:.3f} | {row['achieved_gflops']:.1f} | "
+            f"{row['gemm_gflops']:.1f} | {row['ratio_to_gemm']:.2f} | {row['decode_greedy_graphs_per_s']:.0f} | "
+            f"{row['decode_stochastic_graphs_per_s']:.0f} | {row['peak_memory_mb']:.0f} |")
+
+
+def format_table(result: dict) -> str:
+    lines = [f"device {result['device']} ({result['machine']}), {result['threads']} threads, torch {result['torch']}; "
+             f"large GEMM: fp32 {result['gemm_gflops_fp32']:.1f} GFLOP/s, bf16 {result['gemm_gflops_bf16']:.1f} GFLOP/s",
+             "", HEADER, "|" + "---|" * 12]
+    lines += [format_row(row) for row in result["rows"]]
+    for key in [k for k in result if k.startswith("evaluate_")]:
+        e = result[key]
+        lines.append(f"\nfull evaluate protocol ({key[9:]}): decodes {e['evaluate_decode_seconds']:.1f} s "
+                     f"(mean {e['evaluate_decoded_mean_nodes']:.2f} nodes), sparse GP {e['evaluate_gp_seconds']:.1f} s "
+                     f"for {e['evaluate_gp_seeds']} seeds; projected total with 10 GP seeds "
+                     f"{e['evaluate_total_seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--precision", default="fp32,bf16", help="comma-separated: fp32,bf16")
+    parser.add_argument("--steps", type=int, default=3, help="training steps per timed repeat")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats (the median is reported)")
+    parser.add_argument("--decode-batch", type=int, default=4096, help="latent points per decode call")
+    parser.add_argument("--no-evaluate", action="store_true", help="skip timing the full evaluate protocol")
+    parser.add_argument("--gp-seeds", type=int, default=2, help="GP seeds timed (projected to 10)")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
+
+
+def bench_main(args) -> None:
+    from .runs import atomic_write_json
+
+    device = resolve_device(args.device)
+    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
+    result = run_bench(device, precisions, args.steps, args.repeats, args.decode_batch, not args.no_evaluate,
+                       args.gp_seeds)
+    print()
+    print(format_table(result))
+    if args.json:
+        atomic_write_json(args.json, result)
+        print(f"\nwrote {args.json}")

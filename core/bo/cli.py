@@ -1,0 +1,157 @@
+"""``python -m core bo`` and ``python -m core bo-summary``: argument parsers and entry points.
+
+``core/__main__.py`` wires them::
+
+    bo = commands.add_parser("bo", help="Bayesian optimisation in a run's latent space")
+    add_bo_arguments(bo)
+    bo.set_defaults(handler=bo_main)
+    summary = commands.add_parser("bo-summary", help="summarise BO results")
+    add_bo_summary_arguments(summary)
+    summary.set_defaults(handler=bo_summary_main)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+
+from ..devices import resolve_device
+from ..errors import OpEmbedError
+from .config import METHODS, MODES, BOConfig
+from .loop import result_path, run_search
+from .methods import make_method
+from .problem import load_problem
+from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
+
+
+def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int = 10,
+                   mode: str | None = None, oracle: str | None = None, device: str = "auto",
+                   data_dir: Path | None = None, resume: bool = True, progress: bool = True,
+                   config: BOConfig = BOConfig()) -> list[Path]:
+    """Run every method for seeds ``0 .. seeds-1`` on one trained run.
+
+    Args:
+        run_dir: the run (``config.json``, ``model.pt``, ``latents.parquet``).
+        methods: ``"all"``, one method name, or a list of them.
+        seeds: how many seeds (0 .. seeds-1); every method uses the same ones.
+        mode: ``pool`` or ``decode``; default pool for ENAS, decode for NAS-Bench-Graph.
+        oracle: ``module:function`` scoring a key (decode mode on ENAS needs one).
+        device: ``auto``, ``cpu`` or ``cuda``: where the model decodes and the GP trains.
+        data_dir: where the space's data file lives.
+        resume: continue existing result files (finished ones are skipped).
+        progress: show progress bars.
+        config: rounds, batch size, decode attempts, GP and acquisition settings.
+
+    Returns:
+        The result files, ``RUN/bo/<method>-seed<S>.json``.
+
+    Raises:
+        RunDirError: the run lacks ``model.pt``, ``config.json`` or ``latents.parquet``.
+        OpEmbedError: a bad ``--oracle``, or decode mode on ENAS without one.
+
+    Example:
+        >>> run_bo_command(Path("runs/enas-onehot"), methods="random-search", seeds=2,
+        ...                config=BOConfig(rounds=2, batch_size=10))
+    """
+    names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    for name in names:
+        if name not in METHODS:
+            raise ValueError(f"unknown BO method {name!r}; choose from all, {', '.join(METHODS)}")
+    resolved = resolve_device(device)
+    chosen = [make_method(name, config, resolved) for name in names]
+    problem = load_problem(run_dir, mode=mode, oracle=oracle, decode_attempts=config.decode_attempts,
+                           data_dir=data_dir, device=resolved,
+                           need_decoder=any(method.uses_decoder for method in chosen))
+    paths = []
+    for name, method in zip(names, chosen):
+        for seed in range(int(seeds)):
+            path = result_path(run_dir, name, seed)
+            run_search(problem, method, seed, config, path, resume=resume, progress=progress)
+            paths.append(path)
+    return paths
+
+
+def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``python -m core bo``."""
+    defaults = BOConfig()
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="trained run directories")
+    parser.add_argument("--method", default="all", choices=["all", *METHODS],
+                        help="search method (default: all)")
+    parser.add_argument("--rounds", type=int, default=defaults.rounds, help="BO rounds (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="queries per round (default: %(default)s)")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1 per method (default: %(default)s)")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="pool: choose among the dataset's unobserved architectures; decode: decode "
+                             "latent points (default: pool for enas, decode for nbg-*)")
+    parser.add_argument("--oracle", default=None, metavar="MODULE:FUNCTION",
+                        help="function key -> accuracy scoring decoded architectures (decode mode on enas)")
+    parser.add_argument("--decode-attempts", type=int, default=defaults.decode_attempts,
+                        help="stochastic decodes per latent point; the most common valid one is kept "
+                             "(default: %(default)s; the paper: 500)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: %(default)s)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="directory of the space's data file")
+    parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                        help="continue existing result files; --no-resume starts over (default: resume)")
+    parser.add_argument("--gp-inducing", type=int, default=defaults.gp_inducing,
+                        help="sparse-GP inducing points (default: %(default)s)")
+    parser.add_argument("--gp-iterations", type=int, default=defaults.gp_iterations,
+                        help="sparse-GP epochs per refit (default: %(default)s)")
+    parser.add_argument("--num-restarts", type=int, default=defaults.num_restarts,
+                        help="acquisition L-BFGS-B restarts per point, decode mode (default: %(default)s)")
+    parser.add_argument("--raw-samples", type=int, default=defaults.raw_samples,
+                        help="random points seeding those restarts (default: %(default)s)")
+    parser.add_argument("--mc-samples", type=int, default=defaults.mc_samples,
+                        help="quasi-MC samples of qLogEI (default: %(default)s)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
+    return dataclasses.replace(
+        BOConfig(), rounds=args.rounds, batch_size=args.batch_size, decode_attempts=args.decode_attempts,
+        gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations, num_restarts=args.num_restarts,
+        raw_samples=args.raw_samples, mc_samples=args.mc_samples,
+    )
+
+
+def bo_main(args: argparse.Namespace) -> int:
+    """Run ``python -m core bo``; prints the summary of each run at the end."""
+    config = bo_config_from_args(args)
+    for run_dir in args.runs:
+        paths = run_bo_command(run_dir, methods=args.method, seeds=args.seeds, mode=args.mode,
+                               oracle=args.oracle, device=args.device, data_dir=args.data_dir,
+                               resume=args.resume, progress=not args.quiet, config=config)
+        print(f"{run_dir}: {len(paths)} result files in {Path(run_dir) / 'bo'}")
+    print(summary_markdown(summarise_bo(args.runs, _checkpoints(config.rounds))))
+    return 0
+
+
+def _checkpoints(rounds: int) -> tuple[int, ...]:
+    """Rounds 1, 5, 10 that exist, and the last round."""
+    return tuple(sorted({c for c in DEFAULT_CHECKPOINTS if c <= rounds} | {rounds}))
+
+
+def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``python -m core bo-summary``."""
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run directories with bo/ results")
+    parser.add_argument("--checkpoints", default=",".join(map(str, DEFAULT_CHECKPOINTS)),
+                        help="rounds after which to report the best found, comma-separated (default: %(default)s)")
+    parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV here")
+
+
+def bo_summary_main(args: argparse.Namespace) -> int:
+    """Run ``python -m core bo-summary``: print the Markdown table."""
+    try:
+        checkpoints = tuple(int(c) for c in args.checkpoints.split(",") if c.strip())
+    except ValueError:
+        raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: expected comma-separated round numbers, e.g. 1,5,10")
+    frame: pd.DataFrame = summarise_bo(args.runs, checkpoints)
+    print(summary_markdown(frame))
+    if args.csv is not None:
+        from ..runs import atomic_write_csv
+
+        atomic_write_csv(args.csv, frame)
+    return 0

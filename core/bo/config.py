@@ -1,0 +1,40 @@
+"""The settings of a Bayesian-optimisation experiment, stored in every result file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..gp import GP_INDUCING, GP_ITERATIONS, GP_LR
+
+METHODS = ["dvae", "random-prior", "random-search", "evolution"]
+MODES = ["pool", "decode"]
+
+
+@dataclass(frozen=True)
+class BOConfig:
+    """One BO experiment. Defaults follow D-VAE's ``bo.py`` where it has a setting."""
+
+    rounds: int = 10  # BO rounds (the reference: 10)
+    batch_size: int = 50  # queries per round (the reference: 50)
+    decode_attempts: int = 50  # stochastic decodes per latent point (the reference: 500)
+    gp_inducing: int = GP_INDUCING  # sparse-GP inducing points (the reference: 500)
+    gp_iterations: int = GP_ITERATIONS  # sparse-GP epochs per refit (see core.gp)
+    gp_lr: float = GP_LR  # Adam learning rate of the sparse GP's hyperparameters
+    num_restarts: int = 2  # L-BFGS-B restarts per candidate of optimize_acqf (decode mode)
+    raw_samples: int = 128  # random box points that seed those restarts (decode mode)
+    acq_maxiter: int = 30  # L-BFGS-B iterations per restart (decode mode)
+    mc_samples: int = 64  # quasi-MC samples of qLogEI
+    population: int = 50  # regularised evolution: population size
+    tournament: int = 10  # regularised evolution: tournament (sample) size
+
+    def __post_init__(self):
+        for name in ("rounds", "batch_size", "decode_attempts", "gp_inducing", "num_restarts",
+                     "raw_samples", "mc_samples", "population", "tournament"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"BOConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if self.tournament > self.population:
+            raise ValueError("BOConfig.tournament must not exceed BOConfig.population")
+
+    def comparable(self) -> dict:
+        """The fields a resumed file must share with the new call (everything but ``rounds``)."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "rounds"}

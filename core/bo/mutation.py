@@ -1,0 +1,66 @@
+"""One-step mutations of a graph, for regularised evolution.
+
+A neighbour differs from its parent in one operation or one edge:
+
+* ``op``: one operation node takes another operation type;
+* ``flip``: one edge between non-output nodes is added or removed;
+* ``move``: one edge into a node changes its source (NAS-Bench-Graph's "rewire one input").
+
+After an edge change the output node is fed by exactly the leaves (the nodes without a
+successor), the convention of D-VAE's decoder and of both spaces. Only graphs the space
+accepts (``space.is_valid``) are kept, named by ``space.key``, so isomorphic neighbours
+collapse into one canonical key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..spaces.base import SearchSpace
+from .graph import Graph
+
+
+def _feed_leaves(adjacency: np.ndarray, num_nodes: int) -> np.ndarray:
+    """Connect every node without a successor (among the non-output nodes) to the output."""
+    out = num_nodes - 1
+    inner = adjacency[:out, :out]
+    adjacency[:out, out] = (inner.sum(1) == 0).astype(adjacency.dtype)
+    return adjacency
+
+
+def mutations(graph: Graph, num_node_types: int) -> list[tuple[str, Graph]]:
+    """Every one-step mutation of ``graph`` (validity not checked), as ``(kind, graph)``."""
+    n = int(graph.num_nodes)
+    out: list[tuple[str, Graph]] = []
+    for v in range(1, n - 1):
+        for t in range(2, num_node_types):
+            if t != graph.op_ids[v]:
+                op_ids = graph.op_ids.copy()
+                op_ids[v] = t
+                out.append(("op", Graph(op_ids, graph.adjacency.copy(), n)))
+    for j in range(1, n - 1):
+        for i in range(j):
+            adjacency = graph.adjacency.copy()
+            adjacency[i, j] = 1 - adjacency[i, j]
+            out.append(("flip", Graph(graph.op_ids.copy(), _feed_leaves(adjacency, n), n)))
+    for v in range(1, n - 1):
+        for u in np.flatnonzero(graph.adjacency[:v, v]):
+            for w in range(v):
+                if w != u and not graph.adjacency[w, v]:
+                    adjacency = graph.adjacency.copy()
+                    adjacency[u, v], adjacency[w, v] = 0, 1
+                    out.append(("move", Graph(graph.op_ids.copy(), _feed_leaves(adjacency, n), n)))
+    return out
+
+
+def neighbours(space: SearchSpace, graph: Graph) -> list[tuple[str, Graph]]:
+    """The valid one-step neighbours of ``graph`` as ``(key, graph)``, one per distinct key
+    (first found), without the parent's own key."""
+    parent = space.key(graph.op_ids, graph.adjacency, graph.num_nodes)
+    found: dict[str, Graph] = {}
+    for _, child in mutations(graph, space.num_node_types):
+        if space.is_valid(child.op_ids, child.adjacency, child.num_nodes):
+            key = space.key(child.op_ids, child.adjacency, child.num_nodes)
+            if key != parent and key not in found:
+                found[key] = child
+    return list(found.items())

@@ -1,0 +1,120 @@
+"""Oracles: what a queried architecture scores.
+
+An oracle maps a canonical key to ``(value, test)``: ``value`` is the search objective
+(higher is better), ``test`` the value reported beside it (``None`` where the space has
+none), or ``None`` when it cannot score the key.
+
+* :class:`LookupOracle` from a table (``nbg-*``: the bench's ``valid_perf`` and ``perf``;
+  ``enas6`` pool mode: the dataset's recorded accuracy).
+* :class:`FunctionOracle` wraps a user function ``key -> accuracy`` named on the command
+  line as ``module:function`` (:func:`load_oracle`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import OpEmbedError
+from ..spaces.base import ArchitectureTable
+
+Evaluation = tuple[float, float | None]  # (search value, test value)
+
+
+class LookupOracle:
+    """Scores keys by looking them up.
+
+    Args:
+        lookup: ``key -> (value, test) | None``, e.g. ``NasBenchGraphSpace.lookup``.
+        name: what the result files call this oracle.
+    """
+
+    def __init__(self, lookup: Callable[[str], Evaluation | None], name: str):
+        self.lookup = lookup
+        self.name = name
+
+    def __call__(self, key: str) -> Evaluation | None:
+        found = self.lookup(key)
+        if found is None:
+            return None
+        value, test = found
+        return float(value), None if test is None else float(test)
+
+    @staticmethod
+    def from_table(table: ArchitectureTable, name: str = "dataset") -> "LookupOracle":
+        """Every row of ``table`` (the first row of a repeated key wins)."""
+        values: dict[str, Evaluation] = {}
+        for row, key in enumerate(table.keys):
+            if key not in values:
+                test = None if table.y_test is None else float(table.y_test[row])
+                values[key] = (float(table.y[row]), test)
+        return LookupOracle(values.get, name)
+
+
+class FunctionOracle:
+    """A user function ``key -> accuracy`` (a float, a ``(value, test)`` pair, or ``None``
+    for a key it cannot score).
+
+    Args:
+        function: the function.
+        name: its ``module:function`` spec.
+    """
+
+    def __init__(self, function: Callable[[str], object], name: str):
+        self.function = function
+        self.name = name
+
+    def __call__(self, key: str) -> Evaluation | None:
+        result = self.function(key)
+        if result is None:
+            return None
+        value, test = result if isinstance(result, (tuple, list)) else (result, None)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise OpEmbedError(f"oracle {self.name} returned {result!r} for {key!r}; expected a number") from None
+        if not math.isfinite(value):
+            return None
+        return value, None if test is None else float(test)
+
+
+def load_oracle(spec: str) -> FunctionOracle:
+    """Import ``module:function`` (the module must be importable, e.g. on ``PYTHONPATH``).
+
+    Raises:
+        OpEmbedError: the spec is malformed, the module cannot be imported, or it has no
+            callable of that name.
+
+    Example:
+        >>> oracle = load_oracle("my_evaluator:accuracy")  # doctest: +SKIP
+        >>> oracle("0 1 0 ...")  # doctest: +SKIP
+        (0.7512, None)
+    """
+    module_name, sep, function_name = spec.partition(":")
+    if not sep or not module_name or not function_name:
+        raise OpEmbedError(f"--oracle {spec!r}: expected module:function, e.g. my_evaluator:accuracy")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise OpEmbedError(
+            f"--oracle {spec!r}: cannot import module {module_name!r} ({error}); "
+            "put it on PYTHONPATH or in the working directory"
+        ) from None
+    function = module
+    for part in function_name.split("."):
+        function = getattr(function, part, None)
+        if function is None:
+            raise OpEmbedError(f"--oracle {spec!r}: module {module_name!r} has no {function_name!r}")
+    if not callable(function):
+        raise OpEmbedError(f"--oracle {spec!r}: {function_name!r} is not callable")
+    return FunctionOracle(function, spec)
+
+
+def rank_among(values: np.ndarray, value: float | None) -> int | None:
+    """1-based rank of ``value`` among ``values`` (higher is better): 1 + how many are larger."""
+    if value is None:
+        return None
+    return int(np.count_nonzero(np.asarray(values) > value)) + 1

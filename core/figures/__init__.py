@@ -1,0 +1,39 @@
+"""Figures: pure functions from data to ``plotly.graph_objects.Figure`` (no Streamlit).
+
+One module per concern; every figure shares :mod:`.style` (white template, fonts, one
+colour per operation from :func:`op_colors`, one per run from :func:`run_colors`).
+"""
+
+from .bo import best_so_far_figure
+from .cells import cell_figure, cell_layout, cells_row
+from .embeddings import embedding_heatmap, embedding_scatter, embedding_similarity, embedding_trajectory, onehot_vectors
+from .latent import latent_scatter, nearest_neighbours
+from .metrics import metrics_table, metrics_table_figure
+from .properties import property_correlation_bar, property_scatter
+from .smoothness import distance_scatter, knn_spread_bar
+from .style import op_colors, run_colors, style_figure
+from .training import training_curves
+
+__all__ = [
+    "best_so_far_figure",
+    "cell_figure",
+    "cell_layout",
+    "cells_row",
+    "distance_scatter",
+    "embedding_heatmap",
+    "embedding_scatter",
+    "embedding_similarity",
+    "embedding_trajectory",
+    "knn_spread_bar",
+    "latent_scatter",
+    "metrics_table",
+    "metrics_table_figure",
+    "nearest_neighbours",
+    "onehot_vectors",
+    "op_colors",
+    "property_correlation_bar",
+    "property_scatter",
+    "run_colors",
+    "style_figure",
+    "training_curves",
+]

@@ -1,0 +1,43 @@
+"""Bayesian-optimisation figure: the best objective found so far against queries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .style import RUN_PALETTE, rgba, style_figure
+
+
+def best_so_far_figure(curves: pd.DataFrame, y_label: str = "best accuracy found") -> go.Figure:
+    """Mean ± std (over seeds) of the best objective after each number of queries, one line
+    and band per (method, run).
+
+    Args:
+        curves: long frame with columns ``method``, ``run``, ``seed``, ``queries``, ``best``.
+        y_label: the y-axis title.
+    """
+    fig = go.Figure()
+    groups = list(curves.groupby(["method", "run"], sort=False)) if len(curves) else []
+    for index, ((method, run), part) in enumerate(groups):
+        color = RUN_PALETTE[index % len(RUN_PALETTE)]
+        summary = part.groupby("queries")["best"].agg(["mean", "std", "count"]).reset_index()
+        summary["std"] = summary["std"].fillna(0.0)
+        name = f"{method} · {run}" if curves["run"].nunique() > 1 else str(method)
+        seeds = part["seed"].nunique()
+        x = summary["queries"].to_numpy()
+        upper = (summary["mean"] + summary["std"]).to_numpy()
+        lower = (summary["mean"] - summary["std"]).to_numpy()
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([x, x[::-1]]), y=np.concatenate([upper, lower[::-1]]), fill="toself",
+            fillcolor=rgba(color, 0.18), line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=name,
+        ))
+        fig.add_trace(go.Scatter(
+            x=x, y=summary["mean"], mode="lines", name=f"{name} (n = {seeds})", legendgroup=name,
+            line={"color": color, "width": 2.5},
+            hovertemplate=f"{name}<br>%{{x}} queries<br>best %{{y:.4f}}<extra></extra>",
+        ))
+    fig.update_xaxes(title_text="queries (architectures evaluated)")
+    fig.update_yaxes(title_text=f"{y_label} (mean ± std over seeds)")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
+    return style_figure(fig, "Bayesian optimisation: best found so far", height=480)

@@ -1,0 +1,53 @@
+"""Layout helpers several pages share (no figures: those come from dashboard.charts)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, state
+from dashboard.discovery import BROKEN
+
+
+def comparable_runs() -> list[dict]:
+    """The selected runs that can be analysed (not broken), limited to run A's space.
+    Stops the page with a message when there is none."""
+    runs = [r for r in state.selected_runs() if r["status"] != BROKEN]
+    for run in state.selected_runs():
+        if run["status"] == BROKEN:
+            st.error(f"**{run['name']}** cannot be read: {run['error']}")
+    if not runs:
+        st.info("No run selected: pick run A (and B) in the sidebar. The Runs page lists what was found.")
+        st.stop()
+    if len({r["space"] for r in runs}) > 1:
+        st.warning(f"Run A is on {runs[0]['space']} and run B on {runs[1]['space']}: "
+                   "only run A is shown. Pick two runs of the same space to compare them.")
+        runs = runs[:1]
+    return runs
+
+
+def projection_settings() -> tuple[str, int, float, str]:
+    """``(method, n_neighbors, min_dist, metric)`` from the session (the UMAP-only ones are
+    fixed for PCA and t-SNE, so their cache is shared across UMAP settings)."""
+    method = st.session_state.get("proj_method", "pca")
+    if method != "umap":
+        return method, 15, 0.1, "euclidean"
+    return (method, int(st.session_state["proj_n_neighbors"]), float(st.session_state["proj_min_dist"]),
+            st.session_state["proj_metric"])
+
+
+def compute_projections(runs: list[dict], settings: tuple[str, int, float, str]) -> None:
+    """Compute (or load) each run's projection, with a spinner and a progress bar while a
+    new one is computed."""
+    method = state.PROJECTION_METHODS[settings[0]]
+    for run in runs:
+        slot = st.empty()
+
+        def report(*args, slot=slot, run=run) -> None:
+            fraction = next((float(a) for a in args if isinstance(a, (int, float))), None)
+            text = next((str(a) for a in args if isinstance(a, str)), f"{method} of {run['name']}")
+            if fraction is not None:
+                slot.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+        with st.spinner(f"{method} projection of {run['name']} (computed once, then cached in the run) ..."):
+            charts.projection(run, *settings, progress=report)
+        slot.empty()

@@ -1,0 +1,69 @@
+"""Export: every paper figure of the selected runs as PNG, SVG, PDF or HTML with its data
+as CSV, and everything at once as a zip (figures from ``core.export``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.app_pages import common
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html"}
+
+st.title("Export")
+runs = common.comparable_runs()
+st.multiselect("Formats", list(FORMATS), key="export_formats", format_func=str.upper)
+formats = st.session_state["export_formats"] or ["png"]
+projections = charts.export_projections(runs)
+st.caption("Files are made when a button is clicked (a PNG, SVG or PDF takes a few seconds; the zip, "
+           f"about a second per figure and format). Latent plots: {', '.join(p.upper() for p in projections)} "
+           "(the projections already cached in every run).")
+
+
+def figure_file(figure, fmt: str):
+    def make() -> bytes:
+        from core.export import figure_bytes
+
+        return figure_bytes(figure, fmt)
+
+    return make
+
+
+def csv_file(data):
+    def make() -> str:
+        return data.to_csv(index=False)
+
+    return make
+
+
+def zip_file(paths: list[Path], chosen: list[str]):
+    def make() -> bytes:
+        from core.export import export_zip
+
+        return export_zip(paths, chosen, projections=projections)
+
+    return make
+
+
+st.download_button("Export all (zip)", data=zip_file([Path(r["path"]) for r in runs], formats),
+                   file_name="opembed-figures.zip", mime="application/zip", key="export_all", on_click="ignore",
+                   type="primary", icon=":material/folder_zip:")
+
+with st.spinner("Building every figure (once per set of runs) ..."):
+    figures = charts.export_figures(runs)
+if not figures:
+    st.info("The selected runs have nothing to draw yet.")
+    st.stop()
+preview = st.selectbox("Preview", list(figures), key="export_preview")
+st.plotly_chart(figures[preview][0], key="export_preview_chart", theme=None)
+for name, (figure, data) in figures.items():
+    with st.container(border=True):
+        title_col, *buttons = st.columns([3, *[1] * (len(formats) + 1)])
+        title_col.markdown(f"**{name}**")
+        for column, fmt in zip(buttons, formats):
+            column.download_button(fmt.upper(), data=figure_file(figure, fmt), file_name=f"{name}.{fmt}",
+                                   mime=FORMATS[fmt], key=f"export_{name}_{fmt}", on_click="ignore")
+        buttons[-1].download_button("CSV", data=csv_file(data), file_name=f"{name}.csv", mime="text/csv",
+                                    key=f"export_{name}_csv", on_click="ignore")

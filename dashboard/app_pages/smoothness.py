@@ -1,0 +1,81 @@
+"""Smoothness: decodes along a line between two architectures and along a great circle,
+and whole-space numbers for both runs side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import OpEmbedError
+from dashboard import charts, state
+from dashboard.app_pages import common
+
+st.title("Smoothness")
+runs = [r for r in common.comparable_runs() if state.latents(r) is not None]
+if not runs:
+    st.info("The selected runs have no latents.parquet yet: it is written at the end of training.")
+    st.stop()
+space_name = runs[0]["space"]
+try:
+    space, _ = state.space_and_table(space_name)
+except OpEmbedError as error:
+    st.error(str(error))
+    st.stop()
+labels = state.run_labels(runs)
+
+if not st.session_state.get("interp_start") or not st.session_state.get("interp_end"):
+    best, median = charts.default_pair_keys(space_name)
+    st.session_state["interp_start"] = st.session_state.get("interp_start") or best
+    st.session_state["interp_end"] = st.session_state.get("interp_end") or median
+
+st.subheader("Interpolation")
+start_col, end_col, steps_col = st.columns([2, 2, 1])
+start_col.text_input("From architecture", key="interp_start", help="Default: the best architecture.")
+end_col.text_input("To architecture", key="interp_end", help="Default: the median architecture.")
+steps_col.slider("Steps", 3, 16, key="interp_steps")
+start, end = st.session_state["interp_start"].strip(), st.session_state["interp_end"].strip()
+unknown = [k for k in (start, end) if state.graph_of(space_name, k) is None]
+if unknown:
+    st.warning(f"Not architectures of {space_name}: {', '.join(f'`{k}`' for k in unknown)}.")
+else:
+    for key, column in ((start, start_col), (end, end_col)):
+        row = state.architectures(space_name).set_index("key").loc[key]
+        column.caption(f"{row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
+    for run in runs:
+        figure = charts.interpolation(run, start, end, st.session_state["interp_steps"])
+        st.markdown(f"**{labels[run['path']]}**")
+        if figure is None:
+            st.info(f"**{run['name']}** has no model.pt yet.")
+        else:
+            st.plotly_chart(figure, key=f"interp_{run['path']}", theme=None)
+
+st.subheader("Great circle")
+st.caption("Greedy decodes around a great circle centred on the first architecture's latent mean, in two "
+           "random directions; the radius is a multiple of each run's RMS latent spread.")
+radius_col, circle_steps_col = st.columns(2)
+radius_col.slider("Radius (× RMS spread of the latent means)", 0.05, 2.0, step=0.05, key="circle_radius")
+circle_steps_col.slider("Points", 4, 24, key="circle_steps")
+if not unknown:
+    for run in runs:
+        radius = st.session_state["circle_radius"] * charts.latent_scale(run)
+        figure = charts.great_circle(run, start, radius, st.session_state["circle_steps"])
+        st.markdown(f"**{labels[run['path']]}** · radius {radius:.2f}")
+        if figure is None:
+            st.info(f"**{run['name']}** has no model.pt yet.")
+        else:
+            st.plotly_chart(figure, key=f"circle_{run['path']}", theme=None)
+
+st.subheader("Whole space")
+with st.spinner("Smoothness numbers (read from smoothness.json, else computed once and cached) ..."):
+    table = charts.smoothness_table(runs)
+    distances = charts.distance_figure(runs, "edit_distance")
+    gaps = charts.distance_figure(runs, "abs_delta_y")
+    spread = charts.knn_figure(runs)
+if table is not None:
+    st.dataframe(table, width="stretch")
+left, right = st.columns(2)
+if distances is not None:
+    left.plotly_chart(distances, key="smooth_distances", theme=None)
+if gaps is not None:
+    right.plotly_chart(gaps, key="smooth_gaps", theme=None)
+if spread is not None:
+    st.plotly_chart(spread, key="smooth_knn", theme=None)

@@ -1,0 +1,170 @@
+"""The dashboard under ``streamlit.testing.v1.AppTest``: every page, with tiny runs, a
+missing runs directory, a half-written run and no runs at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+PAGES = [
+    "app_pages/runs.py",
+    "app_pages/latent_space.py",
+    "app_pages/embeddings.py",
+    "app_pages/smoothness.py",
+    "app_pages/best_cells.py",
+    "app_pages/export.py",
+]
+TIMEOUT = 120  # seconds per script run: the first run loads the 26,206-architecture table
+
+
+def make_app(runs_dir: Path, **state) -> AppTest:
+    """An app over ``runs_dir`` without the demo runs, with session state seeded."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["runs_dir"] = str(runs_dir)
+    at.session_state["include_demo"] = False
+    at.session_state["proj_method"] = "pca"  # instant; UMAP is exercised by the browser test's cache
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the app (its default page is Runs), then switch to ``page``."""
+    at.run()
+    if page == PAGES[0] or at.exception:
+        return at
+    return at.switch_page(page).run()
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def plotly_charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+# ---------------------------------------------------------------- scenarios x pages
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_with_runs(tiny_runs, page):
+    at = open_page(make_app(tiny_runs), page)
+    assert not at.exception, at.exception
+    assert at.session_state["run_a"].endswith("cora-onehot")
+    assert at.session_state["run_b"].endswith("cora-learned")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_without_runs(tmp_path, page):
+    at = open_page(make_app(tmp_path), page)
+    assert not at.exception, at.exception
+    assert at.session_state["run_a"] is None
+    assert at.info, "an empty folder says what to do"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_with_missing_runs_dir(tmp_path, page):
+    at = open_page(make_app(tmp_path / "no-such-folder"), page)
+    assert not at.exception, at.exception
+    assert at.info
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_with_half_written_run(tiny_runs, page):
+    half = str(tiny_runs / "cora-half")
+    at = open_page(make_app(tiny_runs, run_a=half, run_b="none"), page)
+    assert not at.exception, at.exception
+    assert at.session_state["run_a"] == half
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_with_broken_run_selected(tiny_runs, page):
+    broken = str(tiny_runs / "cora-broken")
+    at = open_page(make_app(tiny_runs, run_a=broken, run_b="none"), page)
+    assert not at.exception, at.exception
+    assert "not valid JSON" in texts(at.error)
+
+
+# ---------------------------------------------------------------- what each page shows
+def test_runs_page_lists_runs_and_states(tiny_runs):
+    at = make_app(tiny_runs).run()
+    assert not at.exception
+    assert at.title[0].value == "Runs"
+    overview = at.dataframe[0].value
+    assert sorted(overview["run"]) == ["cora-broken", "cora-half", "cora-learned", "cora-onehot"]
+    status = dict(zip(overview["run"], overview["status"]))
+    assert status == {"cora-broken": "broken", "cora-half": "training", "cora-learned": "complete",
+                      "cora-onehot": "complete"}
+    assert "not valid JSON" in texts(at.error)  # the broken run only
+    assert len(at.error) == 1
+    assert "Still training (epoch 1 of 3)" in texts(at.info)
+    metrics = at.dataframe[1].value
+    assert metrics.size > 0
+    assert plotly_charts(at) >= 1  # training curves
+
+
+def test_runs_page_half_written_run_alone(tiny_runs):
+    half = str(tiny_runs / "cora-half")
+    at = make_app(tiny_runs, run_a=half, run_b="none").run()
+    assert not at.exception
+    info = texts(at.info)
+    assert "no metrics.json yet" in info
+    assert plotly_charts(at) == 1  # its one epoch of history
+
+
+def test_latent_page_draws_both_runs_and_a_selected_cell(tiny_runs):
+    at = make_app(tiny_runs)
+    at = open_page(at, "app_pages/latent_space.py")
+    assert not at.exception, at.exception
+    assert plotly_charts(at) == 1
+    assert (tiny_runs / "cora-onehot" / "projections").is_dir()  # the projection was cached in the run
+    colour = at.selectbox(key="color_by")
+    assert colour.value == "accuracy" and "test accuracy" in colour.options
+
+    import pandas as pd
+
+    key = pd.read_parquet(tiny_runs / "cora-onehot" / "latents.parquet")["key"].iloc[0]
+    at.text_input(key="selected_key").input(key).run()
+    assert not at.exception, at.exception
+    assert plotly_charts(at) == 2  # the latent plot and the cell with its reconstructions
+    neighbours = [d.value for d in at.dataframe]
+    assert len(neighbours) == 2 and all(len(frame) == 10 for frame in neighbours)
+
+    at.selectbox(key="color_by").select("test accuracy").run()
+    assert not at.exception, at.exception
+
+
+def test_latent_page_unknown_key(tiny_runs):
+    at = open_page(make_app(tiny_runs, selected_key="no-such-key"), "app_pages/latent_space.py")
+    assert not at.exception
+    assert "not an architecture" in texts(at.warning)
+
+
+def test_embeddings_page_identity_and_epochs(tiny_runs):
+    at = open_page(make_app(tiny_runs), "app_pages/embeddings.py")
+    assert not at.exception, at.exception
+    assert "identity" in texts(at.caption)
+    slider = at.select_slider[0]
+    assert list(slider.options) == ["0", "1", "3"] and str(slider.value) == "3"
+    assert plotly_charts(at) >= 3  # one-hot heatmap; learned heatmap, scatter (and trajectory)
+    slider.set_value(1).run()
+    assert not at.exception
+    at.radio(key="emb_dims").set_value(3).run()
+    assert not at.exception
+
+
+def test_best_cells_page(tiny_runs):
+    at = open_page(make_app(tiny_runs, top_k=5), "app_pages/best_cells.py")
+    assert not at.exception, at.exception
+    top = at.dataframe[0].value
+    assert len(top) == 5 and top["accuracy"].is_monotonic_decreasing
+    assert plotly_charts(at) >= 1
+    assert "BO" in texts(at.info) or "bo" in texts(at.info)
+
+
+def test_export_page_offers_downloads(tiny_runs):
+    at = open_page(make_app(tiny_runs), "app_pages/export.py")
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) >= 6

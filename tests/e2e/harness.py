@@ -1,0 +1,111 @@
+"""Start the dashboard as `streamlit run` and drive Debian's Chromium with Playwright.
+
+Shared by ``test_browser.py`` and ``measure_latency.py``. Never downloads a browser: it
+uses ``/usr/bin/chromium`` (``apt-get install -y chromium``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+APP_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+
+# (url path, sidebar title) of every page; the first is the default page at "/"
+PAGES = [
+    ("", "Runs"),
+    ("latent_space", "Latent space"),
+    ("embeddings", "Operation embeddings"),
+    ("smoothness", "Smoothness"),
+    ("best_cells", "Best cells"),
+    ("export", "Export"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("localhost", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 90.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ``ok``. Returns the seconds waited."""
+    started = time.perf_counter()
+    url = f"http://localhost:{port}/_stcore/health"
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with status {process.returncode}")
+        with contextlib.suppress(OSError):
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return time.perf_counter() - started
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(runs_dir: Path | str, demo_dir: Path | str = "", log_path: Path | None = None,
+                     extra_env: dict[str, str] | None = None):
+    """``streamlit run dashboard/app.py`` on a free port. Yields ``(url, process)``."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--", "--runs-dir", str(runs_dir), "--demo-dir", str(demo_dir),
+    ]
+    env = {**os.environ, **(extra_env or {})}
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_healthy(port, process)
+        yield f"http://localhost:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log_path:
+            log.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def wait_for_app(page, title: str | None = None, timeout: float = 120_000) -> None:
+    """Wait until the page shows ``title`` (its ``st.title``) and the script has finished."""
+    page.wait_for_selector(CONNECTED, timeout=timeout)
+    if title is not None:
+        page.locator("h1", has_text=title).first.wait_for(timeout=timeout)
+    page.wait_for_selector(APP_DONE, timeout=timeout)
+
+
+def wait_for_rerun(page, timeout: float = 120_000) -> None:
+    """After an interaction: wait for the script to start (if it has not already finished)
+    and then to finish, then for two animation frames (charts drawn)."""
+    with contextlib.suppress(Exception):
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=2_000)
+    page.wait_for_selector(APP_DONE, timeout=timeout)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def open_page(page, title: str, timeout: float = 120_000) -> None:
+    """Click a page in the sidebar navigation and wait for it."""
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_for_app(page, title, timeout)

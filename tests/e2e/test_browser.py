@@ -1,0 +1,115 @@
+"""The dashboard in a real browser: `streamlit run`, then Chromium through Playwright.
+
+Opens every page, checks that none shows an exception and that chart pages draw Plotly
+charts, selects points on the latent plot and downloads one figure. With
+``OPEMBED_SCREENSHOTS=1`` it saves ``assets/screenshots/<page>.png``.
+Run: ``python -m pytest tests/e2e -m e2e``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import CHROMIUM, PAGES, ROOT, launch, open_page, streamlit_server, wait_for_app, wait_for_rerun
+
+pytestmark = pytest.mark.e2e
+CHART_PAGES = {"Runs", "Latent space", "Operation embeddings", "Smoothness", "Best cells"}
+SCREENSHOTS = ROOT / "assets" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api")
+    from tests.dashboard.tiny_runs import build_tiny_runs
+
+    root = tmp_path_factory.mktemp("e2e")
+    runs = build_tiny_runs(root / "runs")
+    demo = os.environ.get("OPEMBED_E2E_DEMO_DIR", "")
+    with streamlit_server(runs, demo, log_path=root / "streamlit.log") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+        tab = context.new_page()
+        tab.set_default_timeout(120_000)
+        tab.goto(app_url)
+        wait_for_app(tab, "Runs")
+        yield tab
+        context.close()
+        browser.close()
+
+
+def _screenshot(page, name: str) -> None:
+    """The whole page (the viewport is made as tall as the content, up to 4000 px)."""
+    if os.environ.get("OPEMBED_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => (document.querySelector(\"[data-testid='stMain']\") || document.body).scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(int(height) + 40, size["height"]), 4000)})
+    page.wait_for_timeout(800)  # charts resize
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(size)
+    page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])
+def test_page_renders(page, url_path, title):
+    open_page(page, title)
+    assert page.locator("[data-testid='stException']").count() == 0
+    if title in CHART_PAGES:
+        assert page.locator("[data-testid='stPlotlyChart']").count() > 0
+    _screenshot(page, url_path or "runs")
+
+
+# Screen box of the first subplot of the first chart (its drag layer).
+PLOT_READY_JS = """() => {
+  const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
+  return plot !== null && plot._fullData !== undefined && plot._fullData.length > 0;
+}"""
+
+
+def test_select_points_on_the_latent_plot(page):
+    """Lasso around the middle of the first panel (the latent plot's drag mode is lasso)."""
+    open_page(page, "Latent space")
+    page.wait_for_function(PLOT_READY_JS)
+    page.wait_for_timeout(500)  # the chart settles (Streamlit sets its drag and click modes)
+    drag = page.locator("[data-testid='stPlotlyChart']").first.locator(".nsewdrag").first
+    box = drag.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    rx, ry = box["width"] * 0.03, box["height"] * 0.03  # a small lasso: a few hundred points at most
+    corners = [(cx - rx, cy - ry), (cx + rx, cy - ry), (cx + rx, cy + ry), (cx - rx, cy + ry), (cx - rx, cy - ry)]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for corner in corners[1:]:
+        page.mouse.move(*corner, steps=6)
+    page.mouse.up()
+    wait_for_rerun(page)
+    key = page.get_by_label("Architecture key")
+    assert key.input_value().strip() != ""
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 2  # the plot and the selected cell
+    assert page.get_by_text("Nearest latent neighbours").count() >= 1
+    _screenshot(page, "latent_space_selected")
+
+
+def test_download_one_figure(page):
+    open_page(page, "Export")
+    button = page.get_by_test_id("stDownloadButton").filter(has_text="PNG").first
+    with page.expect_download(timeout=120_000) as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".png")
+    with open(download.value.path(), "rb") as handle:
+        assert handle.read(4) == b"\x89PNG"
+    assert page.locator("[data-testid='stException']").count() == 0
