@@ -1,0 +1,26 @@
+# Two commands set everything up on a fresh machine:
+#   make dashboard   the main job: the dashboard on the shipped demo runs (http://localhost:8501)
+#   make test        the test suite (CI runs exactly this through .ci/run)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+.PHONY: setup dashboard test chromium
+setup: $(BIN)/activate
+
+dashboard: setup
+	$(BIN)/streamlit run dashboard/app.py
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq chromium) || \
+		echo "chromium could not be installed: browser tests and PDF/PNG export will be skipped"
+
+test: setup chromium
+	$(BIN)/python -m pytest -q
