@@ -45,7 +45,7 @@ def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a D-VAE (one-hot) or DVAE-EMB (learned) model")
     p.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
     p.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
-    p.add_argument("--preset", choices=["paper", "quick", "tiny"], default="quick")
+    p.add_argument("--preset", choices=["paper", "cpu", "quick", "tiny"], default="quick")
     p.add_argument("--out", required=True, type=Path, help="run directory to write")
     p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
     p.add_argument("--embedding-dim", type=int, default=3, help="size of learned embeddings (default 3, the paper's)")

@@ -54,7 +54,9 @@ PRESETS: dict[str, Preset] = {
     # The paper: hidden 501, latent 56, batch 32, lr 1e-4, 300 epochs, bidirectional.
     "paper": Preset(hidden_dim=501, latent_dim=56, batch_size=32, lr=1e-4, epochs=300),
     # Minutes on 2 CPU cores: a smaller model, larger batches and a larger step size.
-    "quick": Preset(hidden_dim=64, latent_dim=16, batch_size=128, lr=1e-3, epochs=30),
+    "quick": Preset(hidden_dim=64, latent_dim=16, batch_size=128, lr=1e-3, epochs=80),
+    # The largest configuration whose enas6 pair trains within an hour on 2 CPU cores.
+    "cpu": Preset(hidden_dim=128, latent_dim=56, batch_size=64, lr=1e-3, epochs=40),
     # Seconds: for tests and smoke runs.
     "tiny": Preset(hidden_dim=16, latent_dim=4, batch_size=32, lr=3e-3, epochs=2),
 }

@@ -432,7 +432,7 @@ def _walk_figures(run: _Run, space, table, seed: int) -> FigureSet:
     data.insert(0, "t", np.linspace(0, 1, steps))
     keys = run.latents["key"].astype(str).to_numpy()
     figures[f"interpolation_{tag}"] = (
-        cells_row(space, graphs, [f"t = {t:.2f}" for t in data["t"]], max_columns=3 if space.max_nodes > 6 else None,
+        cells_row(space, graphs, [f"t = {t:.2f}" for t in data["t"]], max_columns=3,
                   title=f"{run.name}: interpolation {keys[first]} → {keys[second]}"),
         data,
     )
@@ -442,7 +442,7 @@ def _walk_figures(run: _Run, space, table, seed: int) -> FigureSet:
     data.insert(0, "theta_degrees", np.linspace(0, 360, len(points), endpoint=False))
     figures[f"great_circle_{tag}"] = (
         cells_row(space, graphs, [f"θ = {d:.0f}°" for d in data["theta_degrees"]],
-                  max_columns=3 if space.max_nodes > 6 else None,
+                  max_columns=3,
                   title=f"{run.name}: great circle around {keys[centre]} (radius {radius:.2f})"),
         data,
     )

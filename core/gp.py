@@ -188,12 +188,18 @@ def fit_sparse_gp(X_train: np.ndarray, y_train: np.ndarray, num_inducing: int = 
     options = dict(num_inducing=num_inducing, iterations=iterations, seed=seed, device=device,
                    progress=progress, lr=lr, natural_gradient=natural_gradient, ngd_lr=ngd_lr,
                    batch_size=batch_size, y_stats=y_stats)
-    try:
-        return _fit(X_train, y_train, dtype=dtype, **options)
-    except RuntimeError:  # a Cholesky that is not positive definite, or a non-finite ELBO
-        if dtype == torch.float64:
-            raise
-        return _fit(X_train, y_train, dtype=torch.float64, **options)
+    # every random draw (including GPyTorch's lazy init of q(u)) from the seed, leaving
+    # the caller's global random state as it was
+    where = torch.device(device)
+    with torch.random.fork_rng(devices=[where.index or 0] if where.type == "cuda" else []):
+        torch.manual_seed(int(seed))
+        try:
+            return _fit(X_train, y_train, dtype=dtype, **options)
+        except RuntimeError:  # a Cholesky that is not positive definite, or a non-finite ELBO
+            if dtype == torch.float64:
+                raise
+            torch.manual_seed(int(seed))
+            return _fit(X_train, y_train, dtype=torch.float64, **options)
 
 
 def _fit(X_train, y_train, num_inducing, iterations, seed, device, progress, lr, natural_gradient,
@@ -211,10 +217,8 @@ def _fit(X_train, y_train, num_inducing, iterations, seed, device, progress, lr,
     generator = torch.Generator().manual_seed(int(seed))
     num_inducing = min(int(num_inducing), len(X))
     inducing = X[torch.randperm(len(X), generator=generator)[:num_inducing]].clone()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))  # the variational mean's small random init
-        model = SVGPModel(inducing, natural=natural_gradient)
-        likelihood = GaussianLikelihood()
+    model = SVGPModel(inducing, natural=natural_gradient)
+    likelihood = GaussianLikelihood()
     model.covar_module.base_kernel.lengthscale = _median_distance(X, generator)
     model.covar_module.outputscale = 1.0
     likelihood.noise = 0.1

@@ -1,16 +1,18 @@
 """2-D projections of a run's latent means (UMAP, PCA, t-SNE), cached in ``projections/``.
 
-Cost on NAS-Bench-Graph-sized input (26,206 x 16, 2 busy CPU cores, measured):
+Cost on NAS-Bench-Graph-sized input (26,206 x 16 random latents; 2 CPU cores shared with
+other jobs, load about 3; measured):
 
-* PCA: about 1-2 s.
-* UMAP (``low_memory=True``, ``random_state=seed``; seeded UMAP runs on one thread so that
-  it is reproducible): about 80 s, plus about 25 s of numba compilation on the first call
-  of a process.
-* t-SNE (scikit-learn, Barnes-Hut, ``init="pca"``, on every point, ``perplexity =
-  n_neighbors``, ``max_iter = 400``, ``angle = 0.8``): about 90-100 s. The defaults
-  (``max_iter = 1000``, ``angle = 0.5``) take about 7 minutes; 500 iterations at
-  ``angle = 0.5`` took 200 s. A coarser Barnes-Hut angle and 150 iterations after early
-  exaggeration keep the clusters and stay under two minutes.
+* PCA: 0.1 s.
+* UMAP (``low_memory=True``, ``random_state=seed``: seeded UMAP runs on one thread so that
+  it is reproducible): 24 s, plus about 25 s of numba compilation on the first UMAP of a
+  process (51 s in all). Under heavier sharing (load 5-6) the first call took 2 min.
+* t-SNE (scikit-learn Barnes-Hut on every point, ``init="pca"``, ``perplexity =
+  n_neighbors`` (15), ``max_iter = 350`` of which 250 early exaggeration, ``angle = 0.8``):
+  54 s (61 s CPU); 115-140 s at load 6-7. For comparison, 500 iterations at
+  scikit-learn's ``angle = 0.5`` took 200 s at load 4, so its defaults (1000 iterations)
+  would take several minutes. A coarser Barnes-Hut angle and 100 iterations after early
+  exaggeration keep the cluster structure and finish in about a minute on two free cores.
 
 Every projection is cached as ``projections/<method>_<params>.parquet`` (columns key, x, y),
 so the dashboard pays each cost once per run and setting.
@@ -53,7 +55,8 @@ def project(latents: np.ndarray, method: Method = "umap", n_neighbors: int = 15,
         latents: ``A x d`` latent means.
         method: ``"umap"``, ``"pca"`` or ``"tsne"``.
         n_neighbors: UMAP's neighbourhood size; for t-SNE the perplexity (its effective
-            number of neighbours). Clipped to ``A - 1``. Default 15.
+            number of neighbours). Clipped to ``A - 1``. Default 15. Fewer than 4 points
+            are always projected by PCA.
         min_dist: UMAP's minimum distance between embedded points. Default 0.1.
         metric: distance in latent space for UMAP and t-SNE (PCA ignores it).
         seed: random state of UMAP and t-SNE (PCA is deterministic).
@@ -205,6 +208,6 @@ def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progre
 
 def expected_seconds(method: str, count: int) -> str:
     """A rough time estimate for the progress message (2 CPU cores)."""
-    per_26k = {"umap": 100.0, "pca": 2.0, "tsne": 100.0}[method]
+    per_26k = {"umap": 50.0, "pca": 1.0, "tsne": 60.0}[method]
     seconds = max(1.0, per_26k * count / 26_206)
     return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.1f} min"

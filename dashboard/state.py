@@ -299,9 +299,18 @@ def architectures(name: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def key_rows(name: str) -> dict[str, int]:
-    """Key -> row of the space's table."""
+    """Key -> row of the space's table (the first row where a key repeats, as in ENAS)."""
     _, table = space_and_table(name)
-    return {key: row for row, key in enumerate(table.keys)}
+    rows: dict[str, int] = {}
+    for row, key in enumerate(table.keys):
+        rows.setdefault(key, row)
+    return rows
+
+
+def architecture_row(name: str, key: str) -> pd.Series | None:
+    """The row of :func:`architectures` of one key (key, ops, accuracy ...), or ``None``."""
+    row = key_rows(name).get(key)
+    return None if row is None else architectures(name).iloc[row]
 
 
 def objective_of(name: str, key: str | None) -> float | None:

@@ -60,7 +60,8 @@ def test_umap_gets_seeded_low_memory_settings(monkeypatch):
     assert seen["min_dist"] == 0.2
 
 
-@pytest.mark.skipif(not os.environ.get("OPEMBED_SLOW_TESTS"), reason="real UMAP compiles numba code (~30 s)")
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("OPEMBED_SLOW_TESTS"), reason="real UMAP compiles numba code (~30 s); set OPEMBED_SLOW_TESTS=1")
 def test_real_umap_is_reproducible():
     points = np.random.default_rng(0).normal(size=(60, 8))
     np.testing.assert_allclose(project(points, "umap", seed=1), project(points, "umap", seed=1))

@@ -56,9 +56,10 @@ class SVGPPosteriorModel(Model):
             linv = torch.linalg.solve_triangular(chol, eye, upper=False)  # L^-1
             self._mean_weights = linv.T @ m  # M: L^-T m
             self._cov_weights = linv.T @ (eye - S) @ linv  # M x M
-        self._inducing = inducing
-        self._kernel = model.covar_module
-        self._prior_mean = model.mean_module
+            self._lengthscale = model.covar_module.base_kernel.lengthscale.detach().reshape(-1)  # d
+            self._outputscale = model.covar_module.outputscale.detach()
+            self._constant = model.mean_module.constant.detach()
+        self._inducing = inducing / self._lengthscale  # M x d, in lengthscale units
         self._jitter = jitter if jitter is not None else (1e-6 if inducing.dtype == torch.float64 else 1e-4)
 
     @property
@@ -69,12 +70,17 @@ class SVGPPosteriorModel(Model):
     def batch_shape(self) -> torch.Size:
         return torch.Size([])
 
+    def _rbf(self, a: Tensor, b: Tensor) -> Tensor:
+        """``outputscale * exp(-|a - b|^2 / 2)`` of inputs already divided by the lengthscales."""
+        squared = (a * a).sum(-1, keepdim=True) + (b * b).sum(-1).unsqueeze(-2) - 2 * a @ b.transpose(-1, -2)
+        return self._outputscale * torch.exp(-0.5 * squared.clamp_min(0))
+
     def distribution(self, X: Tensor) -> MultivariateNormal:
         """Joint posterior at ``X`` (``batch x n x d``)."""
-        X = X.to(self._inducing.dtype)
-        kxz = self._kernel(X, self._inducing).to_dense()  # batch x n x M
-        kxx = self._kernel(X).to_dense()  # batch x n x n
-        mean = self._prior_mean(X) + kxz @ self._mean_weights  # batch x n
+        X = X.to(self._inducing.dtype) / self._lengthscale
+        kxz = self._rbf(X, self._inducing)  # batch x n x M
+        kxx = self._rbf(X, X)  # batch x n x n
+        mean = self._constant + kxz @ self._mean_weights  # batch x n
         cov = kxx - kxz @ self._cov_weights @ kxz.transpose(-1, -2)  # batch x n x n
         cov = 0.5 * (cov + cov.transpose(-1, -2))
         cov = cov + self._jitter * torch.eye(X.shape[-2], dtype=cov.dtype, device=cov.device)

@@ -20,7 +20,7 @@ from .style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_
 
 NODE_SIZE = 46  # marker size in pixels
 EDGE_COLOR = "#7F7F7F"
-COLUMN_WIDTH = 110  # pixels per layer
+COLUMN_WIDTH = 90  # pixels per layer
 ROW_HEIGHT = 78  # pixels per node of the tallest layer
 
 

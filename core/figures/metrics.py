@@ -75,5 +75,6 @@ def metrics_table_figure(table: pd.DataFrame) -> go.Figure:
         cells={"values": cells, "align": ["left", *["center"] * len(table.columns)], "font": {**FONT, "size": 13},
                "height": 28, "line_color": "#DDDDDD", "fill_color": "white"},
     ))
-    style_figure(fig, "Reconstruction, prior and predictive performance", height=140 + 30 * len(table))
+    style_figure(fig, "Reconstruction, prior and predictive performance", height=100 + 36 * (len(table) + 1))
+    fig.update_layout(margin={"l": 20, "r": 20, "t": 70, "b": 10})
     return fig

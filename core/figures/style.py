@@ -78,7 +78,10 @@ def style_figure(fig: go.Figure, title: str | None = None, height: int | None = 
         hoverlabel={"font": {"family": FONT["family"]}},
     )
     if title:
-        fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 17}})
+        fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
+                                 "font": {"size": 17}})
+    if fig.layout.legend.orientation == "h":  # a legend above the plot needs room under the title
+        fig.update_layout(margin={"t": 120 if title else 70})
     if height is not None:
         fig.update_layout(height=height)
     fig.update_xaxes(showline=True, linecolor="#444444", ticks="outside", zeroline=False)

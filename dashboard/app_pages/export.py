@@ -56,6 +56,8 @@ with st.spinner("Building every figure (once per set of runs) ..."):
 if not figures:
     st.info("The selected runs have nothing to draw yet.")
     st.stop()
+if st.session_state.get("export_preview") not in figures:
+    st.session_state["export_preview"] = next(iter(figures))
 preview = st.selectbox("Preview", list(figures), key="export_preview")
 st.plotly_chart(figures[preview][0], key="export_preview_chart", theme=None)
 for name, (figure, data) in figures.items():

@@ -52,9 +52,10 @@ if picked and picked != st.session_state.get("_latent_last_pick"):
     st.session_state["selected_key"] = charts.best_of(space_name, picked)
 if len(picked) > 1:
     st.caption(f"{len(picked)} architectures selected; the most accurate one is shown. "
-               "Draw a smaller lasso or box, click a point, or paste a key to inspect another.")
+               "Draw a smaller lasso or box, or paste a key, to inspect another.")
 else:
-    st.caption("Draw a lasso or a box around points (or click one) to inspect an architecture.")
+    st.caption("Draw a lasso around points (or pick the box tool above the plot) to inspect an architecture; "
+               "a selection shows the most accurate point in it.")
 st.text_input("Architecture key", key="selected_key", placeholder="select a point, or paste a key")
 key = st.session_state["selected_key"].strip()
 if not key:
@@ -63,9 +64,8 @@ if state.graph_of(space_name, key) is None:
     st.warning(f"`{key}` is not an architecture of {space_name}.")
     st.stop()
 
-value = state.objective_of(space_name, key)
-row = state.architectures(space_name).set_index("key").loc[key]
-st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {value:.4f}")
+row = state.architecture_row(space_name, key)
+st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
 st.plotly_chart(charts.reconstructions(with_latents, key), key="latent_cells", theme=None)
 st.slider("Neighbours", 1, 50, key="neighbours_k")
 columns = st.columns(len(with_latents))

@@ -19,7 +19,7 @@ if not runs:
     )
     st.stop()
 
-st.dataframe(charts.runs_overview(runs), hide_index=True, width="stretch")
+st.table(charts.runs_overview(runs).set_index("run"))
 
 selected = state.selected_runs()
 labels = state.run_labels(selected)
@@ -28,7 +28,7 @@ st.subheader("Metrics")
 table = charts.metrics_frame(selected)
 without = [r for r in selected if state.metrics(r) is None]
 if table is not None:
-    st.dataframe(table, width="stretch")
+    st.table(table)
 for run in without:
     st.info(f"**{run['name']}** has no metrics.json yet: `python -m core evaluate {run['path']}` writes it.")
 if not selected:

@@ -38,7 +38,7 @@ if unknown:
     st.warning(f"Not architectures of {space_name}: {', '.join(f'`{k}`' for k in unknown)}.")
 else:
     for key, column in ((start, start_col), (end, end_col)):
-        row = state.architectures(space_name).set_index("key").loc[key]
+        row = state.architecture_row(space_name, key)
         column.caption(f"{row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
     for run in runs:
         figure = charts.interpolation(run, start, end, st.session_state["interp_steps"])

@@ -92,16 +92,17 @@ def test_runs_page_lists_runs_and_states(tiny_runs):
     at = make_app(tiny_runs).run()
     assert not at.exception
     assert at.title[0].value == "Runs"
-    overview = at.dataframe[0].value
-    assert sorted(overview["run"]) == ["cora-broken", "cora-half", "cora-learned", "cora-onehot"]
-    status = dict(zip(overview["run"], overview["status"]))
+    overview = at.table[0].value
+    assert sorted(overview.index) == ["cora-broken", "cora-half", "cora-learned", "cora-onehot"]
+    status = dict(zip(overview.index, overview["status"]))
     assert status == {"cora-broken": "broken", "cora-half": "training", "cora-learned": "complete",
                       "cora-onehot": "complete"}
     assert "not valid JSON" in texts(at.error)  # the broken run only
     assert len(at.error) == 1
     assert "Still training (epoch 1 of 3)" in texts(at.info)
-    metrics = at.dataframe[1].value
-    assert metrics.size > 0
+    metrics = at.table[1].value
+    assert list(metrics.index) == ["D-VAE", "DVAE-EMB"]
+    assert metrics.iloc[0, 0] == "60.00"  # recon accuracy 0.6 of the one-hot run, in percent
     assert plotly_charts(at) >= 1  # training curves
 
 

@@ -2,7 +2,9 @@
 
 Opens every page, checks that none shows an exception and that chart pages draw Plotly
 charts, selects points on the latent plot and downloads one figure. With
-``OPEMBED_SCREENSHOTS=1`` it saves ``assets/screenshots/<page>.png``.
+``OPEMBED_SCREENSHOTS=1`` it saves ``assets/screenshots/<page>.png``. It runs on tiny runs
+written to a temporary folder unless ``OPEMBED_E2E_RUNS_DIR`` / ``OPEMBED_E2E_DEMO_DIR``
+name others.
 Run: ``python -m pytest tests/e2e -m e2e``.
 """
 
@@ -28,7 +30,9 @@ def app_url(tmp_path_factory):
     from tests.dashboard.tiny_runs import build_tiny_runs
 
     root = tmp_path_factory.mktemp("e2e")
-    runs = build_tiny_runs(root / "runs")
+    # OPEMBED_E2E_RUNS_DIR / OPEMBED_E2E_DEMO_DIR: run against other runs (e.g. the demo, for
+    # screenshots: OPEMBED_E2E_RUNS_DIR=none OPEMBED_E2E_DEMO_DIR=assets/demo)
+    runs = os.environ.get("OPEMBED_E2E_RUNS_DIR") or build_tiny_runs(root / "runs")
     demo = os.environ.get("OPEMBED_E2E_DEMO_DIR", "")
     with streamlit_server(runs, demo, log_path=root / "streamlit.log") as (url, _):
         yield url

@@ -1,0 +1,44 @@
+"""The thin BoTorch models give GPyTorch's own posterior."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.bo.posterior_models import PoolPosteriorModel, SVGPPosteriorModel
+from core.gp import fit_sparse_gp
+
+
+@pytest.fixture(scope="module")
+def gp():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(80, 3))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    return fit_sparse_gp(X, y, num_inducing=16, iterations=5, seed=0, dtype=torch.float64)
+
+
+def test_svgp_posterior_matches_gpytorch(gp):
+    X = torch.tensor(np.random.default_rng(1).uniform(-1, 1, size=(2, 5, 3)))  # batch x n x d
+    ours = SVGPPosteriorModel(gp, jitter=0.0).distribution(X)
+    with torch.no_grad():
+        theirs = gp.model(X)
+    assert ours.mean.shape == (2, 5)
+    assert torch.allclose(ours.mean, theirs.mean, atol=1e-6)
+    assert torch.allclose(ours.covariance_matrix, theirs.covariance_matrix, atol=1e-5)
+
+
+def test_posterior_has_gradients(gp):
+    X = torch.zeros(1, 2, 3, dtype=torch.float64, requires_grad=True)
+    SVGPPosteriorModel(gp).posterior(X).mean.sum().backward()
+    assert X.grad is not None and torch.isfinite(X.grad).all()
+
+
+def test_pool_posterior_indexes_the_joint(gp):
+    candidates = torch.tensor(np.random.default_rng(2).uniform(-1, 1, size=(6, 3)))
+    pool = PoolPosteriorModel(gp, candidates, jitter=0.0)
+    index = torch.tensor([[[4.0], [1.0]]])  # 1 x q=2 x 1
+    posterior = pool.posterior(index)
+    direct = SVGPPosteriorModel(gp, jitter=0.0).distribution(candidates[[4, 1]])
+    assert torch.allclose(posterior.mean.squeeze(-1), direct.mean.unsqueeze(0), atol=1e-8)
+    assert torch.allclose(posterior.distribution.covariance_matrix, direct.covariance_matrix.unsqueeze(0), atol=1e-8)
