@@ -202,12 +202,15 @@ def _add_export(sub) -> None:
     p.add_argument("runs", type=Path, nargs="+")
     p.add_argument("--format", choices=["png", "svg", "pdf", "html"], default="pdf")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--projection", default="umap", help="comma-separated: umap,pca,tsne (default umap)")
+    p.add_argument("--data-dir", default=None, help="where the enas data file lives")
 
 
 def _cmd_export(args) -> None:
     from .export import export_runs
 
-    written = export_runs(args.runs, args.format, args.out)
+    projections = tuple(p.strip() for p in args.projection.split(",") if p.strip())
+    written = export_runs(args.runs, args.format, args.out, projections=projections, data_dir=args.data_dir)
     print(f"wrote {len(written)} files to {args.out}")
 
 
