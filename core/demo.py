@@ -52,7 +52,7 @@ def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", dev
             print(f"[demo] training {run_dir}", flush=True)
             train_run(space, table, model_config, train_config, run_dir, torch_device,
                       resume=(run_dir / runs.CHECKPOINT).exists(), preset=preset, progress=progress)
-        if not (run_dir / runs.METRICS).exists():
+        if not (run_dir / runs.METRICS).exists() or "rmse" not in runs.read_json(run_dir / runs.METRICS):
             print(f"[demo] evaluating {run_dir}", flush=True)
             evaluate_run(run_dir, space, table, torch_device, EvalConfig(), progress=progress)
         for method in ("umap", "pca", "tsne"):

@@ -35,7 +35,7 @@ class EvalConfig:
     num_prior_points: int = 1000  # z ~ N(0, I) for validity / uniqueness / novelty
     gp_seeds: int = 10  # sparse-GP repetitions
     gp_inducing: int = 500  # inducing points
-    gp_iterations: int = 100  # Adam epochs of the sparse GP
+    gp_iterations: int | None = None  # sparse-GP epochs (None: core.gp's default)
     decode_batch_size: int = 4096  # latent points decoded at once
     seed: int = 0
 
@@ -121,8 +121,10 @@ def valid_keys(space: SearchSpace, decoded: DecodedGraphs) -> list[str | None]:
 
 
 def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, device: torch.device,
-                 config: EvalConfig = EvalConfig(), progress: bool = True, parts: tuple[str, ...] = ("recon", "prior", "gp")) -> dict:
-    """Run the protocol on a trained run and write ``metrics.json``. Returns the metrics."""
+                 config: EvalConfig = EvalConfig(), progress: bool = True, parts: tuple[str, ...] = ("recon", "prior", "gp"),
+                 resume: bool = True) -> dict:
+    """Run the protocol on a trained run and write ``metrics.json`` after each part.
+    Returns the metrics. With ``resume``, parts already in ``metrics.json`` (same config) are kept."""
     from .gp import gp_test_metrics
 
     model, run_config = runs.load_model(run_dir, device)
@@ -133,26 +135,41 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
     train_index, test_index = table.indices("train"), table.indices("test")
     metrics: dict = {"run": str(run_dir), "space": space.name, "encoding": model.config.encoding}
     seconds: dict = {}
+    path = Path(run_dir) / runs.METRICS
+    done = {"recon": "recon_accuracy", "prior": "validity", "gp": "rmse"}
+    if resume and path.exists():  # a killed evaluation keeps its finished parts
+        previous = runs.read_json(path)
+        if previous.get("eval_config") == _config_dict(config):
+            metrics.update({k: v for k, v in previous.items() if k not in ("seconds", "eval_config")})
+            seconds.update(previous.get("seconds", {}))
+            parts = tuple(p for p in parts if done[p] not in previous)
+
+    def save() -> None:
+        runs.atomic_write_json(path, {**metrics, "seconds": seconds, "eval_config": _config_dict(config)})
 
     if "recon" in parts:
         started = time.perf_counter()
         metrics["recon_accuracy"] = reconstruction_accuracy(
             model, table, test_index, config, train_config.eps_scale, precision, progress)
         seconds["recon"] = time.perf_counter() - started
+        save()
     if "prior" in parts:
         started = time.perf_counter()
         train_keys = {table.keys[i] for i in train_index}
         metrics.update(prior_metrics(model, space, mu[train_index], train_keys, config, precision, progress))
         seconds["prior"] = time.perf_counter() - started
+        save()
     if "gp" in parts:
         started = time.perf_counter()
         metrics.update(gp_test_metrics(
             mu[train_index], table.y[train_index], mu[test_index], table.y[test_index],
-            seeds=config.gp_seeds, num_inducing=config.gp_inducing, iterations=config.gp_iterations,
-            device=device, progress=progress,
+            seeds=config.gp_seeds, num_inducing=config.gp_inducing, device=device, progress=progress,
+            **({} if config.gp_iterations is None else {"iterations": config.gp_iterations}),
         ))
         seconds["gp"] = time.perf_counter() - started
-    metrics["seconds"] = seconds
-    metrics["eval_config"] = {k: getattr(config, k) for k in config.__dataclass_fields__}
-    runs.atomic_write_json(Path(run_dir) / runs.METRICS, metrics)
-    return metrics
+    save()
+    return {**metrics, "seconds": seconds}
+
+
+def _config_dict(config: EvalConfig) -> dict:
+    return {k: getattr(config, k) for k in config.__dataclass_fields__}

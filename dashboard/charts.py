@@ -605,15 +605,22 @@ def export_projections(runs: list[dict]) -> tuple[str, ...]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _export_figures(paths: tuple[str, ...], mtimes: tuple[int, ...], projections: tuple[str, ...]) -> dict:
+def _export_figures(paths: tuple[str, ...], mtimes: tuple[int, ...], projections: tuple[str, ...],
+                    data_dir: str | None) -> tuple[dict, list[str]]:
+    import warnings
+
     from core.export import build_all_figures
 
-    return build_all_figures([Path(p) for p in paths], projections=projections)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        figures = build_all_figures([Path(p) for p in paths], projections=projections,
+                                    data_dir=Path(data_dir) if data_dir else None)
+    return figures, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
-def export_figures(runs: list[dict]) -> dict:
+def export_figures(runs: list[dict]) -> tuple[dict, list[str]]:
     """Every paper figure of the runs, ``name -> (figure, data)``, as ``core.export``
-    builds them (cached on the runs' files)."""
+    builds them (cached on the runs' files), and the notes on what was left out."""
     paths = tuple(r["path"] for r in runs)
     mtimes = tuple(int(r["mtime"] * 1e9) for r in runs)
-    return _export_figures(paths, mtimes, export_projections(runs))
+    return _export_figures(paths, mtimes, export_projections(runs), st.session_state.get("data_dir"))

@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--runs-dir", default=os.environ.get(RUNS_DIR_ENV, "runs"))
     parser.add_argument("--demo-dir", default=os.environ.get(DEMO_DIR_ENV, str(DEMO_DIR)))
+    parser.add_argument("--data-dir", default=None,
+                        help="where the ENAS data file lives (default: $OPEMBED_DATA_DIR, else the user cache)")
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     return args
 
@@ -63,6 +65,7 @@ def defaults() -> dict[str, Any]:
         # sidebar (app.py)
         "runs_dir": args.runs_dir,
         "demo_dir": args.demo_dir,
+        "data_dir": args.data_dir,
         "include_demo": True,
         "run_a": None,  # path of run A; None: the default pair decides
         "run_b": None,  # path of run B or NONE
@@ -73,11 +76,13 @@ def defaults() -> dict[str, Any]:
         "proj_metric": "euclidean",
         "color_by": "accuracy",
         "selected_key": "",
+        "_latent_last_pick": None,  # the last plotly selection handled (keys)
         "neighbours_k": 10,
         # operation embeddings
         "emb_metric": "cosine",
         "emb_dims": 2,
         # smoothness
+        "_interp_space": None,  # the space the interpolation keys belong to
         "interp_start": "",
         "interp_end": "",
         "interp_steps": 8,
@@ -87,7 +92,7 @@ def defaults() -> dict[str, Any]:
         "top_k": 8,
         "property": None,
         # export
-        "export_formats": ["png", "pdf"],
+        "export_formats": ["png", "svg", "pdf", "html"],
         "export_preview": None,
     }
 
@@ -273,13 +278,18 @@ def model(run: dict):
 
 
 @st.cache_resource(show_spinner="Loading the search space ...", max_entries=4)
-def space_and_table(name: str):
-    """``(SearchSpace, ArchitectureTable)`` of a space name. Raises ``OpEmbedError`` when
-    its data is not available (pages show the message)."""
+def _space_and_table(name: str, data_dir: str | None):
     from core.spaces import get_space
 
     space = get_space(name)
-    return space, space.load(None)
+    return space, space.load(data_dir)
+
+
+def space_and_table(name: str):
+    """``(SearchSpace, ArchitectureTable)`` of a space name, its data read from
+    ``--data-dir``. Raises ``OpEmbedError`` when the data is not available (pages show the
+    message)."""
+    return _space_and_table(name, st.session_state.get("data_dir"))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -6,7 +6,7 @@ One concept per module:
 * :mod:`.problem`: ``BOProblem`` (space, table, latents, oracle, decoder) and ``load_problem``.
 * :mod:`.oracle`: scoring a key (bench / dataset lookup, or a user ``module:function``).
 * :mod:`.decoding`: latent points to architectures by a majority vote over stochastic decodes.
-* :mod:`.posterior_models`, :mod:`.acquisition`: qLogEI batches on the sparse GP.
+* :mod:`.posterior_models`, :mod:`.acquisition`: believer batches of LogEI on the sparse GP.
 * :mod:`.mutation`: one-step neighbours of a graph.
 * :mod:`.methods`: ``dvae``, ``random-prior``, ``random-search``, ``evolution``.
 * :mod:`.history`, :mod:`.loop`: queries so far; the resumable round loop.

@@ -104,8 +104,6 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
                         help="acquisition L-BFGS-B restarts per point, decode mode (default: %(default)s)")
     parser.add_argument("--raw-samples", type=int, default=defaults.raw_samples,
                         help="random points seeding those restarts (default: %(default)s)")
-    parser.add_argument("--mc-samples", type=int, default=defaults.mc_samples,
-                        help="quasi-MC samples of qLogEI (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -113,7 +111,7 @@ def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
     return dataclasses.replace(
         BOConfig(), rounds=args.rounds, batch_size=args.batch_size, decode_attempts=args.decode_attempts,
         gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations, num_restarts=args.num_restarts,
-        raw_samples=args.raw_samples, mc_samples=args.mc_samples,
+        raw_samples=args.raw_samples,
     )
 
 

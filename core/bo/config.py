@@ -23,13 +23,12 @@ class BOConfig:
     num_restarts: int = 2  # L-BFGS-B restarts per candidate of optimize_acqf (decode mode)
     raw_samples: int = 128  # random box points that seed those restarts (decode mode)
     acq_maxiter: int = 30  # L-BFGS-B iterations per restart (decode mode)
-    mc_samples: int = 64  # quasi-MC samples of qLogEI
     population: int = 50  # regularised evolution: population size
     tournament: int = 10  # regularised evolution: tournament (sample) size
 
     def __post_init__(self):
         for name in ("rounds", "batch_size", "decode_attempts", "gp_inducing", "num_restarts",
-                     "raw_samples", "mc_samples", "population", "tournament"):
+                     "raw_samples", "population", "tournament"):
             if getattr(self, name) < 1:
                 raise ValueError(f"BOConfig.{name} must be at least 1, got {getattr(self, name)}")
         if self.tournament > self.population:

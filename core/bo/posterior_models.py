@@ -1,4 +1,4 @@
-"""Thin BoTorch models over a fitted sparse GP, built for fast acquisition optimisation.
+"""Thin BoTorch models over a fitted sparse GP, with Kriging-believer fantasies.
 
 The GPyTorch SVGP of :mod:`core.gp` gives, for inputs ``X`` (whitened variational
 strategy, ``L = chol(K_zz + jitter I)``, ``q(v) = N(m, S)``)::
@@ -7,16 +7,27 @@ strategy, ``L = chol(K_zz + jitter I)``, ``q(v) = N(m, S)``)::
     cov(X)  = K_xx - K_xz L^-T (I - S) L^-1 K_zx
 
 Going through GPyTorch's ``ApproximateGP.__call__`` costs about 20 ms per call for a few
-points (lazy-tensor bookkeeping), and ``optimize_acqf`` with a sequential batch of 50 makes
-thousands of calls. :class:`SVGPPosteriorModel` precomputes ``L^-T m`` and
-``L^-T (I - S) L^-1`` once and evaluates the two lines above in plain, differentiable torch.
-:class:`PoolPosteriorModel` goes further for a finite pool: it holds the joint posterior
-of every candidate, and its inputs are candidate indices, so a greedy batch costs only
-indexing and small Cholesky factorisations.
+points (lazy-tensor bookkeeping), and ``optimize_acqf`` makes thousands of calls per batch.
+:class:`SVGPPosteriorModel` precomputes ``L^-T m`` and ``L^-T (I - S) L^-1`` once and
+evaluates the two lines above in plain, differentiable torch (RBF kernel with ARD and an
+output scale, constant mean: the model :mod:`core.gp` fits).
 
-Both return a ``GPyTorchPosterior`` in the GP's standardised units, which is all BoTorch's
-Monte-Carlo acquisition functions need. ``tests/bo/test_posterior_models.py`` checks them
-against GPyTorch's own predictions.
+Both models can *believe* pending points ``P``: the GP is conditioned on fantasy values
+of the latent function at ``P`` equal to its own posterior mean. The mean is unchanged and
+the covariance shrinks to zero at ``P``::
+
+    cov(X | P) = cov(X) - cov(X, P) (cov(P) + jitter I)^-1 cov(P, X)
+
+That is how a sequential greedy batch spreads out (D-VAE's ``batched_greedy_ei`` does the
+same: its fantasies have zero randomness, i.e. sit at the mean). The fantasies are
+noise-free on purpose: with the likelihood's noise in ``cov(P)`` a fantasy barely changes a
+posterior whose variance is below the noise, and the whole batch piles onto one point.
+
+:class:`PoolPosteriorModel` holds the joint posterior of a finite pool; its inputs are
+candidate indices, and believing a candidate is a rank-one update of that joint.
+
+Both return a ``GPyTorchPosterior`` in the GP's standardised units. The tests check them
+against GPyTorch's own predictions and against exact conditioning.
 """
 
 from __future__ import annotations
@@ -26,9 +37,14 @@ from botorch.models.model import Model
 from botorch.posteriors.gpytorch import GPyTorchPosterior
 from gpytorch.distributions import MultivariateNormal
 from linear_operator import to_linear_operator
+from linear_operator.utils.cholesky import psd_safe_cholesky
 from torch import Tensor
 
 from ..gp import SparseGP
+
+
+def _default_jitter(dtype: torch.dtype) -> float:
+    return 1e-6 if dtype == torch.float64 else 1e-4
 
 
 class SVGPPosteriorModel(Model):
@@ -38,6 +54,9 @@ class SVGPPosteriorModel(Model):
         gp: the fitted GP (its parameters are read, never changed).
         jitter: added to the diagonal of every posterior covariance (standardised units).
             Default ``None``: 1e-4 in float32, 1e-6 in float64.
+
+    Shapes:
+        ``posterior`` takes ``batch x n x d`` and returns an ``n``-point joint posterior.
     """
 
     def __init__(self, gp: SparseGP, jitter: float | None = None):
@@ -46,21 +65,21 @@ class SVGPPosteriorModel(Model):
         strategy = model.variational_strategy
         with torch.no_grad():
             inducing = strategy.inducing_points.detach()  # M x d
-            kzz = model.covar_module(inducing).to_dense()
-            kzz = kzz + strategy.jitter_val * torch.eye(len(inducing), dtype=kzz.dtype, device=kzz.device)
+            eye = torch.eye(len(inducing), dtype=inducing.dtype, device=inducing.device)
+            kzz = model.covar_module(inducing).to_dense() + strategy.jitter_val * eye
             chol = torch.linalg.cholesky(kzz)  # M x M
             q = strategy.variational_distribution
-            m = q.mean.detach()  # M
-            S = q.covariance_matrix.detach()  # M x M
-            eye = torch.eye(len(inducing), dtype=kzz.dtype, device=kzz.device)
             linv = torch.linalg.solve_triangular(chol, eye, upper=False)  # L^-1
-            self._mean_weights = linv.T @ m  # M: L^-T m
-            self._cov_weights = linv.T @ (eye - S) @ linv  # M x M
+            self._mean_weights = linv.T @ q.mean.detach()  # M: L^-T m
+            self._cov_weights = linv.T @ (eye - q.covariance_matrix.detach()) @ linv  # M x M
             self._lengthscale = model.covar_module.base_kernel.lengthscale.detach().reshape(-1)  # d
             self._outputscale = model.covar_module.outputscale.detach()
             self._constant = model.mean_module.constant.detach()
         self._inducing = inducing / self._lengthscale  # M x d, in lengthscale units
-        self._jitter = jitter if jitter is not None else (1e-6 if inducing.dtype == torch.float64 else 1e-4)
+        self._jitter = jitter if jitter is not None else _default_jitter(inducing.dtype)
+        self._pending: Tensor | None = None  # k x d, scaled
+        self._pending_chol: Tensor | None = None  # k x k: chol(cov(P) + jitter I)
+        self._pending_weights: Tensor | None = None  # M x k: C K_zP
 
     @property
     def num_outputs(self) -> int:
@@ -75,16 +94,35 @@ class SVGPPosteriorModel(Model):
         squared = (a * a).sum(-1, keepdim=True) + (b * b).sum(-1).unsqueeze(-2) - 2 * a @ b.transpose(-1, -2)
         return self._outputscale * torch.exp(-0.5 * squared.clamp_min(0))
 
+    @torch.no_grad()
+    def believe(self, pending: Tensor | None) -> "SVGPPosteriorModel":
+        """Condition on fantasies at ``pending`` (``k x d``, or ``None`` to forget them)."""
+        if pending is None or len(pending) == 0:
+            self._pending = self._pending_chol = self._pending_weights = None
+            return self
+        scaled = pending.to(self._inducing.dtype) / self._lengthscale  # k x d
+        kzp = self._rbf(self._inducing, scaled)  # M x k
+        weights = self._cov_weights @ kzp  # M x k
+        cov = self._rbf(scaled, scaled) - kzp.T @ weights  # k x k
+        eye = torch.eye(len(scaled), dtype=cov.dtype, device=cov.device)
+        self._pending_chol = psd_safe_cholesky(0.5 * (cov + cov.T) + self._jitter * eye)
+        self._pending, self._pending_weights = scaled, weights
+        return self
+
     def distribution(self, X: Tensor) -> MultivariateNormal:
-        """Joint posterior at ``X`` (``batch x n x d``)."""
+        """Joint posterior at ``X`` (``batch x n x d``), given the believed pending points."""
         X = X.to(self._inducing.dtype) / self._lengthscale
         kxz = self._rbf(X, self._inducing)  # batch x n x M
-        kxx = self._rbf(X, X)  # batch x n x n
         mean = self._constant + kxz @ self._mean_weights  # batch x n
-        cov = kxx - kxz @ self._cov_weights @ kxz.transpose(-1, -2)  # batch x n x n
+        cov = self._rbf(X, X) - kxz @ self._cov_weights @ kxz.transpose(-1, -2)  # batch x n x n
+        if self._pending is not None:
+            cross = self._rbf(X, self._pending) - kxz @ self._pending_weights  # batch x n x k
+            chol = self._pending_chol.expand(*cross.shape[:-2], *self._pending_chol.shape)
+            solved = torch.linalg.solve_triangular(chol, cross.transpose(-1, -2), upper=False)  # batch x k x n
+            cov = cov - solved.transpose(-1, -2) @ solved
         cov = 0.5 * (cov + cov.transpose(-1, -2))
         cov = cov + self._jitter * torch.eye(X.shape[-2], dtype=cov.dtype, device=cov.device)
-        return MultivariateNormal(mean, to_linear_operator(cov))  # lazy: a safe Cholesky on sampling
+        return MultivariateNormal(mean, to_linear_operator(cov))  # lazy: a safe Cholesky when sampled
 
     def posterior(self, X: Tensor, output_indices=None, observation_noise=False,
                   posterior_transform=None, **kwargs) -> GPyTorchPosterior:
@@ -106,10 +144,12 @@ class PoolPosteriorModel(Model):
 
     def __init__(self, gp: SparseGP, candidates: Tensor, jitter: float | None = None):
         super().__init__()
+        base = SVGPPosteriorModel(gp, jitter=jitter)
         with torch.no_grad():
-            joint = SVGPPosteriorModel(gp, jitter=jitter).distribution(candidates)
+            joint = base.distribution(candidates)
             self._mean = joint.mean  # m
             self._cov = joint.covariance_matrix  # m x m (jitter included)
+        self._jitter = base._jitter
 
     @property
     def num_outputs(self) -> int:
@@ -118,6 +158,17 @@ class PoolPosteriorModel(Model):
     @property
     def batch_shape(self) -> torch.Size:
         return torch.Size([])
+
+    @property
+    def mean(self) -> Tensor:
+        return self._mean
+
+    @torch.no_grad()
+    def believe(self, index: int) -> None:
+        """Condition on a noise-free fantasy at candidate ``index`` (its mean): a rank-one
+        downdate of the joint covariance (whose diagonal holds the jitter)."""
+        column = self._cov[:, index].clone()  # m
+        self._cov -= torch.outer(column, column) / column[index].clamp_min(self._jitter)
 
     def posterior(self, X: Tensor, output_indices=None, observation_noise=False,
                   posterior_transform=None, **kwargs) -> GPyTorchPosterior:

@@ -26,13 +26,17 @@ def comparable_runs() -> list[dict]:
 
 
 def projection_settings() -> tuple[str, int, float, str]:
-    """``(method, n_neighbors, min_dist, metric)`` from the session (the UMAP-only ones are
-    fixed for PCA and t-SNE, so their cache is shared across UMAP settings)."""
-    method = st.session_state.get("proj_method", "pca")
-    if method != "umap":
+    """``(method, n_neighbors, min_dist, metric)`` from the session. Settings a method
+    ignores are fixed at their defaults (PCA uses none, t-SNE no min_dist), so changing
+    them does not recompute anything."""
+    method = st.session_state.get("proj_method") or "pca"
+    n_neighbors, min_dist = int(st.session_state["proj_n_neighbors"]), float(st.session_state["proj_min_dist"])
+    metric = st.session_state["proj_metric"]
+    if method == "pca":
         return method, 15, 0.1, "euclidean"
-    return (method, int(st.session_state["proj_n_neighbors"]), float(st.session_state["proj_min_dist"]),
-            st.session_state["proj_metric"])
+    if method == "tsne":
+        return method, n_neighbors, 0.1, metric
+    return method, n_neighbors, min_dist, metric
 
 
 def compute_projections(runs: list[dict], settings: tuple[str, int, float, str]) -> None:

@@ -38,21 +38,23 @@ def csv_file(data):
     return make
 
 
-def zip_file(paths: list[Path], chosen: list[str]):
+def zip_file(paths: list[Path], chosen: list[str], data_dir: str | None):
     def make() -> bytes:
         from core.export import export_zip
 
-        return export_zip(paths, chosen, projections=projections)
+        return export_zip(paths, chosen, projections=projections, data_dir=Path(data_dir) if data_dir else None)
 
     return make
 
 
-st.download_button("Export all (zip)", data=zip_file([Path(r["path"]) for r in runs], formats),
+st.download_button("Export all (zip)", data=zip_file([Path(r["path"]) for r in runs], formats, st.session_state.get("data_dir")),
                    file_name="opembed-figures.zip", mime="application/zip", key="export_all", on_click="ignore",
                    type="primary", icon=":material/folder_zip:")
 
 with st.spinner("Building every figure (once per set of runs) ..."):
-    figures = charts.export_figures(runs)
+    figures, notes = charts.export_figures(runs)
+for note in notes:
+    st.info(note)
 if not figures:
     st.info("The selected runs have nothing to draw yet.")
     st.stop()

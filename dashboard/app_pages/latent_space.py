@@ -35,10 +35,13 @@ method_col, neighbours_col, dist_col, metric_col, color_col = st.columns([1, 1, 
 method_col.selectbox("Projection", list(state.PROJECTION_METHODS), key="proj_method",
                      format_func=state.PROJECTION_METHODS.get,
                      help="UMAP and t-SNE are computed once per setting and cached in the run's projections/ folder.")
-umap = st.session_state["proj_method"] == "umap"
-neighbours_col.slider("n_neighbors", 2, 100, key="proj_n_neighbors", disabled=not umap)
-dist_col.slider("min_dist", 0.0, 0.99, step=0.01, key="proj_min_dist", disabled=not umap)
-metric_col.selectbox("metric", state.UMAP_METRICS, key="proj_metric", disabled=not umap)
+method = st.session_state["proj_method"]
+neighbours_col.slider("n_neighbors", 2, 100, key="proj_n_neighbors", disabled=method == "pca",
+                      help="UMAP's neighbourhood size; t-SNE's perplexity.")
+dist_col.slider("min_dist", 0.0, 0.99, step=0.01, key="proj_min_dist", disabled=method != "umap",
+                help="UMAP only.")
+metric_col.selectbox("metric", state.UMAP_METRICS, key="proj_metric", disabled=method == "pca",
+                     help="Distance between latent means (UMAP and t-SNE).")
 color_col.selectbox("Colour by", options, key="color_by", format_func=lambda c: charts.color_label(space_name, c))
 
 settings = common.projection_settings()
@@ -56,21 +59,29 @@ if len(picked) > 1:
 else:
     st.caption("Draw a lasso around points (or pick the box tool above the plot) to inspect an architecture; "
                "a selection shows the most accurate point in it.")
-st.text_input("Architecture key", key="selected_key", placeholder="select a point, or paste a key")
-key = st.session_state["selected_key"].strip()
-if not key:
-    st.stop()
-if state.graph_of(space_name, key) is None:
-    st.warning(f"`{key}` is not an architecture of {space_name}.")
-    st.stop()
 
-row = state.architecture_row(space_name, key)
-st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
-st.plotly_chart(charts.reconstructions(with_latents, key), key="latent_cells", theme=None)
-st.slider("Neighbours", 1, 50, key="neighbours_k")
-columns = st.columns(len(with_latents))
-labels = state.run_labels(with_latents)
-for column, run in zip(columns, with_latents):
-    with column:
-        st.markdown(f"**Nearest latent neighbours: {labels[run['path']]}**")
-        st.dataframe(charts.neighbours(run, key, st.session_state["neighbours_k"]), hide_index=True, width="stretch")
+
+@st.fragment
+def inspect(space_name: str, runs: list[dict]) -> None:
+    """The selected architecture, its reconstructions and its neighbours. A fragment: typing
+    a key or moving the slider reruns only this part, not the 52k-point plot above."""
+    st.text_input("Architecture key", key="selected_key", placeholder="select points, or paste a key")
+    key = st.session_state["selected_key"].strip()
+    if not key:
+        return
+    row = state.architecture_row(space_name, key)
+    if row is None:
+        st.warning(f"`{key}` is not an architecture of {space_name}.")
+        return
+    st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
+    st.plotly_chart(charts.reconstructions(runs, key), key="latent_cells", theme=None)
+    st.slider("Neighbours", 1, 50, key="neighbours_k")
+    labels = state.run_labels(runs)
+    for column, run in zip(st.columns(len(runs)), runs):
+        with column:
+            st.markdown(f"**Nearest latent neighbours: {labels[run['path']]}**")
+            st.dataframe(charts.neighbours(run, key, st.session_state["neighbours_k"]), hide_index=True,
+                         width="stretch")
+
+
+inspect(space_name, with_latents)

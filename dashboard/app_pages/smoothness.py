@@ -22,16 +22,28 @@ except OpEmbedError as error:
     st.stop()
 labels = state.run_labels(runs)
 
+if st.session_state.get("_interp_space") != space_name:  # first visit, or another space: the defaults
+    st.session_state["_interp_space"] = space_name
+    st.session_state["interp_start"], st.session_state["interp_end"] = "", ""
 if not st.session_state.get("interp_start") or not st.session_state.get("interp_end"):
     best, median = charts.default_pair_keys(space_name)
     st.session_state["interp_start"] = st.session_state.get("interp_start") or best
     st.session_state["interp_end"] = st.session_state.get("interp_end") or median
+
+
+def use_selected() -> None:
+    st.session_state["interp_start"] = st.session_state.get("selected_key", "").strip()
+
 
 st.subheader("Interpolation")
 start_col, end_col, steps_col = st.columns([2, 2, 1])
 start_col.text_input("From architecture", key="interp_start", help="Default: the best architecture.")
 end_col.text_input("To architecture", key="interp_end", help="Default: the median architecture.")
 steps_col.slider("Steps", 3, 16, key="interp_steps")
+selected = st.session_state.get("selected_key", "").strip()
+if selected and state.graph_of(space_name, selected) is not None and selected != st.session_state["interp_start"]:
+    st.button(f"Start from {selected}, selected on the Latent space page", on_click=use_selected,
+              icon=":material/scatter_plot:")
 start, end = st.session_state["interp_start"].strip(), st.session_state["interp_end"].strip()
 unknown = [k for k in (start, end) if state.graph_of(space_name, k) is None]
 if unknown:

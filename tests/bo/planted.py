@@ -85,7 +85,7 @@ def planted_problem(mode: str = "decode", seed: int = 0, invalid_radius: float =
 
 # small and quick: a 32-point GP, few acquisition restarts
 PLANTED_CONFIG = BOConfig(rounds=4, batch_size=5, gp_inducing=32, gp_iterations=4, num_restarts=2,
-                          raw_samples=32, acq_maxiter=20, mc_samples=32, population=10, tournament=3)
+                          raw_samples=32, acq_maxiter=20, population=10, tournament=3)
 
 
 def queries_to(result: dict, key: str) -> int | None:

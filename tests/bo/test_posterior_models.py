@@ -42,3 +42,33 @@ def test_pool_posterior_indexes_the_joint(gp):
     direct = SVGPPosteriorModel(gp, jitter=0.0).distribution(candidates[[4, 1]])
     assert torch.allclose(posterior.mean.squeeze(-1), direct.mean.unsqueeze(0), atol=1e-8)
     assert torch.allclose(posterior.distribution.covariance_matrix, direct.covariance_matrix.unsqueeze(0), atol=1e-8)
+
+
+def exact_condition(gp, X, P):
+    """Posterior covariance at ``X`` given noise-free values at ``P`` (dense algebra)."""
+    joint = SVGPPosteriorModel(gp, jitter=0.0).distribution(torch.cat([X, P])).covariance_matrix
+    n = len(X)
+    return joint[:n, :n] - joint[:n, n:] @ torch.linalg.solve(joint[n:, n:], joint[n:, :n])
+
+
+def test_believer_matches_exact_conditioning(gp):
+    rng = np.random.default_rng(3)
+    X = torch.tensor(rng.uniform(-1, 1, size=(4, 3)))
+    P = torch.tensor(rng.uniform(-1, 1, size=(3, 3)))
+    model = SVGPPosteriorModel(gp, jitter=1e-12).believe(P)
+    believed = model.distribution(X)
+    assert torch.allclose(believed.mean, SVGPPosteriorModel(gp).distribution(X).mean)  # fantasies at the mean
+    assert torch.allclose(believed.covariance_matrix, exact_condition(gp, X, P), atol=1e-8)
+    assert (believed.variance < SVGPPosteriorModel(gp, jitter=0.0).distribution(X).variance).all()
+    assert model.believe(None)._pending is None
+
+
+def test_pool_believe_is_a_rank_one_update(gp):
+    rng = np.random.default_rng(4)
+    candidates = torch.tensor(rng.uniform(-1, 1, size=(5, 3)))
+    pool = PoolPosteriorModel(gp, candidates, jitter=1e-12)
+    pool.believe(2)
+    expected = exact_condition(gp, candidates, candidates[[2]])
+    index = torch.arange(5, dtype=torch.float64).reshape(1, 5, 1)
+    assert torch.allclose(pool.posterior(index).distribution.covariance_matrix[0], expected, atol=1e-8)
+    assert pool.posterior(index).distribution.covariance_matrix[0, 2, 2] < 1e-8  # a believed point keeps no variance

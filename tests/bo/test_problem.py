@@ -21,7 +21,7 @@ from core.models.dvae import DVAE
 from core.spaces import get_space
 
 TINY_BO = BOConfig(rounds=1, batch_size=3, decode_attempts=2, gp_inducing=32, gp_iterations=1, num_restarts=1,
-                   raw_samples=8, acq_maxiter=5, mc_samples=16, population=10, tournament=3)
+                   raw_samples=8, acq_maxiter=5, population=10, tournament=3)
 
 
 def write_config(run_dir, space_name):

@@ -169,3 +169,78 @@ def test_export_page_offers_downloads(tiny_runs):
     at = open_page(make_app(tiny_runs), "app_pages/export.py")
     assert not at.exception, at.exception
     assert len(at.get("download_button")) >= 6
+
+
+def test_smoothness_page_numbers_side_by_side(tiny_runs):
+    at = open_page(make_app(tiny_runs, interp_steps=4, circle_steps=6), "app_pages/smoothness.py")
+    assert not at.exception, at.exception
+    numbers = at.dataframe[0].value
+    assert list(numbers.columns) == ["D-VAE", "DVAE-EMB"]
+    spread = numbers.loc["accuracy spread to the k nearest latent neighbours"]
+    assert spread.notna().all() and (spread >= 0).all()
+    # interpolation and great circle for both runs, the two distance figures and the k-NN bars
+    assert plotly_charts(at) == 7
+    start = at.text_input(key="interp_start").value
+    assert start == at.session_state["interp_start"] != ""
+
+
+def test_smoothness_page_starts_from_the_latent_selection(tiny_runs):
+    import pandas as pd
+
+    keys = pd.read_parquet(tiny_runs / "cora-onehot" / "latents.parquet")["key"]
+    at = open_page(make_app(tiny_runs, selected_key=str(keys.iloc[5])), "app_pages/smoothness.py")
+    assert not at.exception
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["interp_start"] == str(keys.iloc[5])
+
+
+def test_best_cells_page_draws_bo_curves(tiny_runs, tmp_path):
+    import json
+    import shutil
+
+    run = tmp_path / "runs" / "cora-onehot"
+    shutil.copytree(tiny_runs / "cora-onehot", run)
+    (run / "bo").mkdir()
+    for seed in (0, 1):
+        rounds = [{"values": [0.70 + 0.01 * r + 0.001 * seed, None], "status": ["new", "invalid"],
+                   "best_so_far": 0.70 + 0.01 * r, "best_so_far_test": 0.69, "best_so_far_rank": 10 - r,
+                   "n_invalid": 1, "n_duplicate": 0, "n_unknown": 0} for r in range(3)]
+        result = {"method": "sgp", "seed": seed, "rounds": rounds, "config": {"batch_size": 2},
+                  "problem": {"space": "nbg-cora", "mode": "latent", "oracle": "table", "rank_among": 26206},
+                  "train_best": {"value": 0.8, "test": 0.79, "rank": 1}}
+        (run / "bo" / f"sgp-seed{seed}.json").write_text(json.dumps(result))
+    at = open_page(make_app(tmp_path / "runs"), "app_pages/best_cells.py")
+    assert not at.exception, at.exception
+    assert "No BO results" not in texts(at.info)
+    summary = at.dataframe[-1].value
+    assert list(summary["method"]) == ["sgp"] and int(summary["seeds"].iloc[0]) == 2
+    assert plotly_charts(at) == 4  # top cells, property scatter, correlations, BO curves
+
+
+def test_latent_page_prefers_a_cached_umap(tiny_runs, tmp_path):
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+
+    from core.projection import projection_path
+
+    for name in ("cora-onehot", "cora-learned"):
+        run = tmp_path / "runs" / name
+        shutil.copytree(tiny_runs / name, run, ignore=shutil.ignore_patterns("projections"))
+        keys = pd.read_parquet(run / "latents.parquet")["key"].astype(str)
+        xy = np.random.default_rng(0).normal(size=(len(keys), 2))
+        path = projection_path(run, "umap")
+        path.parent.mkdir()
+        pd.DataFrame({"key": keys, "x": xy[:, 0], "y": xy[:, 1]}).to_parquet(path)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["runs_dir"] = str(tmp_path / "runs")
+    at.session_state["include_demo"] = False
+    at = open_page(at, "app_pages/latent_space.py")  # no method seeded: the cached one is chosen
+    assert not at.exception, at.exception
+    assert at.selectbox(key="proj_method").value == "umap"
+    assert not at.slider(key="proj_min_dist").disabled
+    at.selectbox(key="proj_method").select("pca").run()
+    assert not at.exception
+    assert at.slider(key="proj_min_dist").disabled and at.slider(key="proj_n_neighbors").disabled

@@ -73,6 +73,49 @@ def choose(page, label: str, option: str) -> float:
     return time.perf_counter() - started
 
 
+def server_side(runs_dir: Path, demo_dir: str, repeats: int) -> None:
+    """Script time alone (no browser), warm caches, under ``AppTest``: what a rerun costs
+    the server."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "missing ScriptRunContext" notes of bare mode
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
+    at.session_state["runs_dir"] = str(runs_dir)
+    at.session_state["demo_dir"] = demo_dir
+    at.session_state["include_demo"] = bool(demo_dir)
+    at.run()
+    runs_page = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        at.run()
+        runs_page.append(time.perf_counter() - started)
+    at.switch_page("app_pages/latent_space.py").run()
+    colours = [c for c in ("test accuracy", "accuracy")]
+    for colour in colours:  # build both figures once
+        at.selectbox(key="color_by").select(colour).run()
+    changes = []
+    for index in range(2 * repeats):
+        started = time.perf_counter()
+        at.selectbox(key="color_by").select(colours[index % 2]).run()
+        changes.append(time.perf_counter() - started)
+    print(f"server only, Runs page rerun:          median {statistics.median(runs_page):.3f} s")
+    print(f"server only, colour-by change, cached: median {statistics.median(changes):.3f} s "
+          "(mostly serialising the 52k-point figure)")
+
+
+def pick_radio(page, label: str, option: str) -> float:
+    """Click ``option`` of the radio group ``label``; seconds until the rerun is drawn."""
+    start = page.evaluate("() => window.__scriptStates.length")
+    target = page.get_by_test_id("stRadio").filter(has_text=label).get_by_text(option, exact=True)
+    started = time.perf_counter()
+    target.click()
+    page.wait_for_function(RERUN_DONE_JS, arg=start, timeout=120_000)
+    page.evaluate(FRAMES_JS)
+    return time.perf_counter() - started
+
+
 def default_runs() -> tuple[Path, str, tempfile.TemporaryDirectory | None]:
     demo = ROOT / "assets" / "demo"
     if any(demo.glob("*/config.json")):
@@ -88,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-dir", type=Path, default=None)
     parser.add_argument("--demo-dir", default="")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--server-only", action="store_true", help="only the AppTest (no browser) timings")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
@@ -99,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     if runs_dir is None:
         runs_dir, demo_dir, keep = default_runs()
     print(f"runs: {runs_dir}  demo: {demo_dir or '-'}")
+    server_side(runs_dir, demo_dir, args.repeats)
+    if args.server_only:
+        return 0
     log = Path(tempfile.gettempdir()) / "opembed-measure-streamlit.log"
     started = time.perf_counter()
     with streamlit_server(runs_dir, demo_dir, log_path=log) as (url, _), sync_playwright() as playwright:
@@ -147,6 +194,14 @@ def main(argv: list[str] | None = None) -> int:
             cached.append(choose(page, "Colour by", "valid accuracy"))
         print(f"interaction, colour-by, new colour (figure built): {first_change[0]:.2f} s")
         print(f"interaction, colour-by, cached figure: {summary(cached)}  target <= 1 s")
+        page.goto(f"{url}/embeddings")
+        rendered(page, "Operation embeddings", 1)
+        page.evaluate(WATCH_JS)
+        radio = []
+        for _ in range(args.repeats):
+            radio.append(pick_radio(page, "Similarity", "euclidean"))
+            radio.append(pick_radio(page, "Similarity", "cosine"))
+        print(f"interaction, embeddings similarity radio (small figures): {summary(radio)}")
         context.close()
         browser.close()
     if keep is not None:

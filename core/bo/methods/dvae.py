@@ -29,7 +29,7 @@ def surrogate_data(problem: BOProblem, history: History) -> tuple[np.ndarray, np
 
 
 class DVAESearch(Method):
-    """Sparse GP on latent means + batch qLogEI; decode mode decodes the chosen points,
+    """Sparse GP on latent means + a believer batch of LogEI; decode mode decodes the chosen points,
     pool mode picks unobserved dataset architectures by their latent means.
 
     Args:
@@ -59,15 +59,14 @@ class DVAESearch(Method):
         started = time.perf_counter()
         if problem.mode == "pool":
             rows = unobserved_rows(problem, history)
-            chosen = rows[propose_from_pool(gp, problem.latents[rows], batch_size, best_f, seed,
-                                            mc_samples=config.mc_samples)]
+            chosen = rows[propose_from_pool(gp, problem.latents[rows], batch_size, best_f)]
             info["acquisition_seconds"] = time.perf_counter() - started
             keys = [problem.table.keys[row] for row in chosen]
             return Proposal(keys, table_graphs(problem, chosen), problem.latents[chosen], info=info)
 
         z = propose_in_box(gp, problem.lower, problem.upper, batch_size, best_f, seed,
                            num_restarts=config.num_restarts, raw_samples=config.raw_samples,
-                           maxiter=config.acq_maxiter, mc_samples=config.mc_samples)
+                           maxiter=config.acq_maxiter)
         info["acquisition_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
         keys, graphs = problem.decoder(z, seed)
