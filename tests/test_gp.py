@@ -80,6 +80,14 @@ def test_reference_schedule_option():
     assert np.isfinite(gp.predict(X[:5])[0]).all()
 
 
+def test_threads_are_restored():
+    X, y = smooth_data(50, 0)
+    torch.set_num_threads(2)
+    gp = fit_sparse_gp(X, y, num_inducing=5, iterations=1, threads=1)
+    gp.predict(X[:3])
+    assert torch.get_num_threads() == 2
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="n x d"):
         fit_sparse_gp(np.zeros((5, 2)), np.zeros(4))

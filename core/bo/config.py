@@ -33,7 +33,3 @@ class BOConfig:
                 raise ValueError(f"BOConfig.{name} must be at least 1, got {getattr(self, name)}")
         if self.tournament > self.population:
             raise ValueError("BOConfig.tournament must not exceed BOConfig.population")
-
-    def comparable(self) -> dict:
-        """The fields a resumed file must share with the new call (everything but ``rounds``)."""
-        return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "rounds"}

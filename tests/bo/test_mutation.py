@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from core.bo.graph import Graph
 from core.bo.mutation import mutations, neighbours

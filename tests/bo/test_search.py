@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 
-from core.bo.config import BOConfig
 from core.bo.history import History
 from core.bo.loop import result_path, run_search
 from core.bo.methods import make_method
