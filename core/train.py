@@ -80,7 +80,7 @@ def write_latents(run_dir: Path, model: DVAE, table: ArchitectureTable, device: 
     frame = pd.DataFrame({"key": table.keys, "split": table.split, "y": table.y})
     if table.y_test is not None:
         frame["y_test"] = table.y_test
-    latent = pd.DataFrame(mu, columns=[f"mu_{i}" for i in range(mu.shape[1])])
+    latent = pd.DataFrame(mu.astype(np.float32), columns=[f"mu_{i}" for i in range(mu.shape[1])])  # float32: half the file
     frame = pd.concat([frame, latent], axis=1)
     runs.atomic_write_parquet(Path(run_dir) / runs.LATENTS, frame)
     return frame
