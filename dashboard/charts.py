@@ -370,8 +370,8 @@ def _walk_figure(space_name: str, graphs, prefix: list[str]):
     from core.figures import cells_row
 
     space, _ = state.space_and_table(space_name)
-    return cells_row(space, graphs, state.decoded_titles(space_name, graphs, prefix),
-                     max_columns=6 if space.max_nodes > 6 else None)
+    # four cells a row: in one row of 8 or 12 the node labels no longer fit
+    return cells_row(space, graphs, state.decoded_titles(space_name, graphs, prefix), max_columns=4)
 
 
 @figure_cache(32)

@@ -83,7 +83,7 @@ with st.spinner("Smoothness numbers (read from smoothness.json, else computed on
     gaps = charts.distance_figure(runs, "abs_delta_y")
     spread = charts.knn_figure(runs)
 if table is not None:
-    st.dataframe(table, width="stretch")
+    st.table(table.style.format(lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:.4g}", na_rep="–"))
 left, right = st.columns(2)
 if distances is not None:
     left.plotly_chart(distances, key="smooth_distances", theme=None)

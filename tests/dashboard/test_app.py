@@ -174,7 +174,7 @@ def test_export_page_offers_downloads(tiny_runs):
 def test_smoothness_page_numbers_side_by_side(tiny_runs):
     at = open_page(make_app(tiny_runs, interp_steps=4, circle_steps=6), "app_pages/smoothness.py")
     assert not at.exception, at.exception
-    numbers = at.dataframe[0].value
+    numbers = at.table[0].value
     assert list(numbers.columns) == ["D-VAE", "DVAE-EMB"]
     spread = numbers.loc["accuracy spread to the k nearest latent neighbours"]
     assert spread.notna().all() and (spread >= 0).all()

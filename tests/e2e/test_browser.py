@@ -77,23 +77,33 @@ def test_page_renders(page, url_path, title):
     _screenshot(page, url_path or "runs")
 
 
-# Screen box of the first subplot of the first chart (its drag layer).
 PLOT_READY_JS = """() => {
   const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
   return plot !== null && plot._fullData !== undefined && plot._fullData.length > 0;
 }"""
+# Screen position of the point of the first panel nearest the middle of its axes.
+POINT_JS = """() => {
+  const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
+  const trace = plot._fullData[0], xaxis = plot._fullLayout.xaxis, yaxis = plot._fullLayout.yaxis;
+  const cx = (xaxis.range[0] + xaxis.range[1]) / 2, cy = (yaxis.range[0] + yaxis.range[1]) / 2;
+  let best = 0, bestDistance = Infinity;
+  for (let i = 0; i < trace.x.length; i++) {
+    const d = (trace.x[i] - cx) ** 2 + (trace.y[i] - cy) ** 2;
+    if (d < bestDistance) { bestDistance = d; best = i; }
+  }
+  const box = plot.getBoundingClientRect();
+  return [box.left + xaxis._offset + xaxis.l2p(trace.x[best]), box.top + yaxis._offset + yaxis.l2p(trace.y[best])];
+}"""
 
 
 def test_select_points_on_the_latent_plot(page):
-    """Lasso around the middle of the first panel (the latent plot's drag mode is lasso)."""
+    """Lasso a small square around one point of the first panel (the plot's drag mode is lasso)."""
     open_page(page, "Latent space")
     page.wait_for_function(PLOT_READY_JS)
     page.wait_for_timeout(500)  # the chart settles (Streamlit sets its drag and click modes)
-    drag = page.locator("[data-testid='stPlotlyChart']").first.locator(".nsewdrag").first
-    box = drag.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    rx, ry = box["width"] * 0.03, box["height"] * 0.03  # a small lasso: a few hundred points at most
-    corners = [(cx - rx, cy - ry), (cx + rx, cy - ry), (cx + rx, cy + ry), (cx - rx, cy + ry), (cx - rx, cy - ry)]
+    cx, cy = page.evaluate(POINT_JS)
+    r = 8  # pixels: a few points at most
+    corners = [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]
     page.mouse.move(*corners[0])
     page.mouse.down()
     for corner in corners[1:]:
