@@ -202,26 +202,21 @@ class _Spaces:
 
 
 def _bo_curves(run: _Run) -> pd.DataFrame | None:
-    """Best-so-far curves in ``bo/`` (any CSV / Parquet with method, seed, queries, best)."""
-    folder = run.path / runs.BO_DIR
-    if not folder.is_dir():
+    """Best-so-far curves of the run's ``bo/`` results (as written by ``python -m core bo``)."""
+    if not (run.path / runs.BO_DIR).is_dir():
         return None
-    frames = []
-    for path in sorted(folder.rglob("*")):
-        try:
-            if path.suffix == ".csv":
-                frame = pd.read_csv(path)
-            elif path.suffix == ".parquet":
-                frame = pd.read_parquet(path)
-            else:
-                continue
-        except Exception:
-            continue
-        if {"method", "seed", "queries", "best"} <= set(frame.columns):
-            frame = frame.copy()
-            frame["run"] = run.name
-            frames.append(frame[["method", "run", "seed", "queries", "best"]])
-    return pd.concat(frames, ignore_index=True) if frames else None
+    from .bo.summary import best_so_far_curves
+    from .errors import RunDirError
+
+    try:
+        frame = best_so_far_curves(run.path)
+    except RunDirError:  # a bo/ folder without result files
+        return None
+    if frame is None or frame.empty:
+        return None
+    frame = frame.copy()
+    frame["run"] = run.name
+    return frame[["method", "run", "seed", "queries", "best"]]
 
 
 def _decoded_frame(space, table, graphs) -> pd.DataFrame:
