@@ -30,16 +30,9 @@ import torch
 from .config import ModelConfig, TrainConfig, from_dict
 from .errors import RunDirError
 
-CONFIG = "config.json"
-MODEL = "model.pt"
-CHECKPOINT = "checkpoint.pt"
-HISTORY = "history.csv"
-EMBEDDINGS = "embeddings.json"
-METRICS = "metrics.json"
-LATENTS = "latents.parquet"
-SMOOTHNESS = "smoothness.json"
-PROJECTIONS = "projections"
-BO_DIR = "bo"
+from .run_files import (  # noqa: F401  (re-exported: runs.CONFIG, runs.MODEL, ...)
+    BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
+)
 
 
 # ---------------------------------------------------------------- atomic writes

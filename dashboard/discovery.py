@@ -11,17 +11,9 @@ import json
 import os
 from pathlib import Path
 
-# file names, as in core.runs (not imported: core.runs pulls in torch)
-CONFIG = "config.json"
-MODEL = "model.pt"
-CHECKPOINT = "checkpoint.pt"
-HISTORY = "history.csv"
-EMBEDDINGS = "embeddings.json"
-METRICS = "metrics.json"
-LATENTS = "latents.parquet"
-SMOOTHNESS = "smoothness.json"
-PROJECTIONS = "projections"
-BO_DIR = "bo"
+from core.run_files import (  # torch-free
+    BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
+)
 
 RUN_FILES = (CONFIG, MODEL, CHECKPOINT, HISTORY, LATENTS, METRICS, EMBEDDINGS)
 MAX_DEPTH = 3  # how deep below a runs directory run directories are looked for

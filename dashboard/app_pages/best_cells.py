@@ -12,11 +12,7 @@ from dashboard.app_pages import common
 st.title("Best cells")
 runs = common.comparable_runs()
 space_name = runs[0]["space"]
-try:
-    space, _ = state.space_and_table(space_name)
-except OpEmbedError as error:
-    st.error(str(error))
-    st.stop()
+space = common.space_or_stop(space_name)
 
 st.slider("Top architectures", 1, 20, key="top_k")
 k = st.session_state["top_k"]

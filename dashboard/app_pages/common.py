@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, state
+from core.errors import OpEmbedError
 from dashboard.discovery import BROKEN
 
 
@@ -23,6 +24,16 @@ def comparable_runs() -> list[dict]:
                    "only run A is shown. Pick two runs of the same space to compare them.")
         runs = runs[:1]
     return runs
+
+
+def space_or_stop(space_name: str):
+    """The search space of the selected runs, or an error box and a stopped page."""
+    try:
+        space, _ = state.space_and_table(space_name)
+    except OpEmbedError as error:
+        st.error(str(error))
+        st.stop()
+    return space
 
 
 def projection_settings() -> tuple[str, int, float, str]:

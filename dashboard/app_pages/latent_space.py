@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import OpEmbedError
 from dashboard import charts, state
 from dashboard.app_pages import common
 
@@ -18,11 +17,7 @@ for run in runs:
 if not with_latents:
     st.stop()
 space_name = with_latents[0]["space"]
-try:
-    space, _ = state.space_and_table(space_name)
-except OpEmbedError as error:
-    st.error(str(error))
-    st.stop()
+space = common.space_or_stop(space_name)
 
 options = charts.color_options(space_name)
 if st.session_state.get("color_by") not in options:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import OpEmbedError
 from dashboard import charts, state
 from dashboard.app_pages import common
 
@@ -15,11 +14,7 @@ if not runs:
     st.info("The selected runs have no latents.parquet yet: it is written at the end of training.")
     st.stop()
 space_name = runs[0]["space"]
-try:
-    space, _ = state.space_and_table(space_name)
-except OpEmbedError as error:
-    st.error(str(error))
-    st.stop()
+space = common.space_or_stop(space_name)
 labels = state.run_labels(runs)
 
 if st.session_state.get("_interp_space") != space_name:  # first visit, or another space: the defaults
