@@ -47,7 +47,19 @@ def _default_jitter(dtype: torch.dtype) -> float:
     return 1e-6 if dtype == torch.float64 else 1e-4
 
 
-class SVGPPosteriorModel(Model):
+class _SingleOutputModel(Model):
+    """A BoTorch model with one output and no batch dimensions."""
+
+    @property
+    def num_outputs(self) -> int:
+        return 1
+
+    @property
+    def batch_shape(self) -> torch.Size:
+        return torch.Size([])
+
+
+class SVGPPosteriorModel(_SingleOutputModel):
     """The latent-function posterior of a fitted :class:`~core.gp.SparseGP`.
 
     Args:
@@ -80,14 +92,6 @@ class SVGPPosteriorModel(Model):
         self._pending: Tensor | None = None  # k x d, scaled
         self._pending_chol: Tensor | None = None  # k x k: chol(cov(P) + jitter I)
         self._pending_weights: Tensor | None = None  # M x k: C K_zP
-
-    @property
-    def num_outputs(self) -> int:
-        return 1
-
-    @property
-    def batch_shape(self) -> torch.Size:
-        return torch.Size([])
 
     def _rbf(self, a: Tensor, b: Tensor) -> Tensor:
         """``outputscale * exp(-|a - b|^2 / 2)`` of inputs already divided by the lengthscales."""
@@ -130,7 +134,7 @@ class SVGPPosteriorModel(Model):
         return posterior if posterior_transform is None else posterior_transform(posterior)
 
 
-class PoolPosteriorModel(Model):
+class PoolPosteriorModel(_SingleOutputModel):
     """The joint posterior over a finite pool; an input is a candidate's index.
 
     Args:
@@ -150,14 +154,6 @@ class PoolPosteriorModel(Model):
             self._mean = joint.mean  # m
             self._cov = joint.covariance_matrix  # m x m (jitter included)
         self._jitter = base._jitter
-
-    @property
-    def num_outputs(self) -> int:
-        return 1
-
-    @property
-    def batch_shape(self) -> torch.Size:
-        return torch.Size([])
 
     @property
     def mean(self) -> Tensor:

@@ -8,6 +8,14 @@ import streamlit as st
 from dashboard import charts, state
 from dashboard.app_pages import common
 
+def _show_walk(run: dict, figure, prefix: str) -> None:
+    """A decoded walk of one run, or a note that the run has no model yet."""
+    if figure is None:
+        st.info(f"**{run['name']}** has no model.pt yet.")
+    else:
+        st.plotly_chart(figure, key=f"{prefix}_{run['path']}", theme=None)
+
+
 st.title("Smoothness")
 runs = [r for r in common.comparable_runs() if state.latents(r) is not None]
 if not runs:
@@ -48,12 +56,8 @@ else:
         row = state.architecture_row(space_name, key)
         column.caption(f"{row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
     for run in runs:
-        figure = charts.interpolation(run, start, end, st.session_state["interp_steps"])
         st.markdown(f"**{labels[run['path']]}**")
-        if figure is None:
-            st.info(f"**{run['name']}** has no model.pt yet.")
-        else:
-            st.plotly_chart(figure, key=f"interp_{run['path']}", theme=None)
+        _show_walk(run, charts.interpolation(run, start, end, st.session_state["interp_steps"]), "interp")
 
 st.subheader("Great circle")
 st.caption("Greedy decodes around a great circle centred on the first architecture's latent mean, in two "
@@ -64,12 +68,8 @@ circle_steps_col.slider("Points", 4, 24, key="circle_steps")
 if not unknown:
     for run in runs:
         radius = st.session_state["circle_radius"] * charts.latent_scale(run)
-        figure = charts.great_circle(run, start, radius, st.session_state["circle_steps"])
         st.markdown(f"**{labels[run['path']]}** · radius {radius:.2f}")
-        if figure is None:
-            st.info(f"**{run['name']}** has no model.pt yet.")
-        else:
-            st.plotly_chart(figure, key=f"circle_{run['path']}", theme=None)
+        _show_walk(run, charts.great_circle(run, start, radius, st.session_state["circle_steps"]), "circle")
 
 st.subheader("Whole space")
 with st.spinner("Smoothness numbers (read from smoothness.json, else computed once and cached) ..."):
