@@ -90,3 +90,29 @@ def test_reconstruction_accuracy_known_answer():
     config = EvalConfig(encode_times=3, decode_times=2, decode_batch_size=4)
     accuracy = reconstruction_accuracy(model, table, np.array([0, 1]), config, eps_scale=0.01, progress=False)
     assert accuracy == 3 / 4
+
+
+def test_evaluate_run_writes_each_part_and_keeps_finished_parts(tmp_path):
+    from core import runs
+    from core.config import ModelConfig, TrainConfig
+    from core.evaluate import evaluate_run
+    from core.spaces import get_space
+    from core.train import train_run
+
+    space = get_space("nbg-cora")
+    table = space.load(None)
+    rng = np.random.default_rng(1)
+    table = table.subset(np.concatenate([rng.choice(table.indices("train"), 64, replace=False),
+                                         rng.choice(table.indices("test"), 8, replace=False)]))
+    model_config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=8,
+                               latent_dim=2)
+    run = tmp_path / "run"
+    train_run(space, table, model_config, TrainConfig(epochs=1, batch_size=32), run, torch.device("cpu"),
+              progress=False)
+    config = EvalConfig(encode_times=1, decode_times=2, num_prior_points=5)
+    first = evaluate_run(run, space, table, torch.device("cpu"), config, progress=False, parts=("recon",))
+    on_disk = runs.read_json(run / runs.METRICS)
+    assert on_disk["recon_accuracy"] == first["recon_accuracy"] and "validity" not in on_disk
+    second = evaluate_run(run, space, table, torch.device("cpu"), config, progress=False, parts=("recon", "prior"))
+    assert second["seconds"]["recon"] == first["seconds"]["recon"]  # kept, not recomputed
+    assert 0 <= second["validity"] <= 1 and second["num_prior_decodes"] == 10
