@@ -6,7 +6,6 @@ Errors in the user's input print as one clear message (exit status 2), never a t
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 

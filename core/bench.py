@@ -8,7 +8,6 @@ passes or fails: it prints a table and writes JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import resource
 import statistics

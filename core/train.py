@@ -18,7 +18,7 @@ import torch
 from tqdm import tqdm
 
 from . import runs
-from .batch import iterate_batches, make_batch
+from .batch import iterate_batches
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .devices import autocast
 from .errors import OpEmbedError, RunDirError
@@ -159,7 +159,7 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
         raise OpEmbedError(f"{space.name}: the training split is empty")
     steps_per_epoch = math.ceil(len(train_index) / train_config.batch_size)
 
-    def save(epoch: int, final: bool) -> None:
+    def save(epoch: int) -> None:
         snapshot = _embedding_snapshot(model, epoch)
         if snapshot and (not snapshots or snapshots[-1]["epoch"] != epoch):
             snapshots.append(snapshot)
@@ -196,13 +196,14 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
                                    eps_scale=train_config.eps_scale, generator=noise_generator)
             parts.loss.backward()
             optimizer.step()
-            for name in totals:
-                totals[name] += float(getattr(parts, name).detach())
+            step = {name: float(getattr(parts, name).detach()) for name in totals}  # one read per part
+            for name, value in step.items():
+                totals[name] += value
             bar.update(1)
+            per_graph = {name: value / len(batch) for name, value in step.items()}
             bar.set_description(
-                f"epoch {epoch}/{train_config.epochs} loss {parts.loss.item() / len(batch.num_nodes):.3f} "
-                f"type {parts.type_nll.item() / len(batch.num_nodes):.3f} "
-                f"edge {parts.edge_bce.item() / len(batch.num_nodes):.3f} kld {parts.kld.item() / len(batch.num_nodes):.2f}"
+                f"epoch {epoch}/{train_config.epochs} loss {per_graph['loss']:.3f} type {per_graph['type_nll']:.3f} "
+                f"edge {per_graph['edge_bce']:.3f} kld {per_graph['kld']:.2f}"
             )
         scheduler.step(totals["loss"])
         seconds = time.perf_counter() - started
@@ -213,9 +214,9 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
             "seconds": seconds,
         })
         if epoch % train_config.checkpoint_every == 0 or epoch == train_config.epochs:
-            save(epoch, final=epoch == train_config.epochs)
+            save(epoch)
     bar.close()
     if start_epoch >= train_config.epochs and not (out / runs.MODEL).exists():
-        save(start_epoch, final=True)
+        save(start_epoch)
     write_latents(out, model, table, device, train_config.precision)
     return model

@@ -307,7 +307,7 @@ class DVAE(nn.Module):
             :class:`DecodedGraphs` on the CPU.
         """
         B = z.shape[0]
-        T, N, H = self.config.num_node_types, self.config.max_nodes, self.config.hidden_dim
+        N = self.config.max_nodes
         device = z.device
         table = self._input_gates(self.decoder)  # T x 3H
         weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import OpEmbedError
-from dashboard import charts, state
+from dashboard import charts
 from dashboard.app_pages import common
 
 st.title("Best cells")
