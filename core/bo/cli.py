@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..devices import resolve_device
 from ..errors import OpEmbedError
-from .config import METHODS, MODES, BOConfig
+from .config import GP_REFITS, METHODS, MODES, BOConfig
 from .loop import result_path, run_search
 from .methods import make_method
 from .problem import load_problem
@@ -99,9 +99,13 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gp-inducing", type=int, default=defaults.gp_inducing,
                         help="sparse-GP inducing points (default: %(default)s)")
     parser.add_argument("--gp-iterations", type=int, default=defaults.gp_iterations,
-                        help="sparse-GP epochs per refit (default: %(default)s)")
+                        help="sparse-GP epochs per fit (default: %(default)s)")
+    parser.add_argument("--gp-refit", choices=GP_REFITS, default=defaults.gp_refit,
+                        help="every round: variational = exact q(u) on all observations with the kernel "
+                             "fitted once on the training latents (seconds); full = a fresh sparse-GP fit "
+                             "(default: %(default)s)")
     parser.add_argument("--num-restarts", type=int, default=defaults.num_restarts,
-                        help="acquisition L-BFGS-B restarts per point, decode mode (default: %(default)s)")
+                        help="acquisition ascents per batch point, decode mode (default: %(default)s)")
     parser.add_argument("--raw-samples", type=int, default=defaults.raw_samples,
                         help="random points seeding those restarts (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -110,7 +114,8 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
 def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
     return dataclasses.replace(
         BOConfig(), rounds=args.rounds, batch_size=args.batch_size, decode_attempts=args.decode_attempts,
-        gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations, num_restarts=args.num_restarts,
+        gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations, gp_refit=args.gp_refit,
+        num_restarts=args.num_restarts,
         raw_samples=args.raw_samples,
     )
 

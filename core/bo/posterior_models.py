@@ -113,6 +113,25 @@ class SVGPPosteriorModel(_SingleOutputModel):
         self._pending, self._pending_weights = scaled, weights
         return self
 
+    def mean(self, X: Tensor) -> Tensor:
+        """Posterior mean at ``X`` (``n x d``; believed points leave it unchanged). ``n``."""
+        X = X.to(self._inducing.dtype) / self._lengthscale
+        return self._constant + self._rbf(X, self._inducing) @ self._mean_weights
+
+    def mean_and_variance(self, X: Tensor) -> tuple[Tensor, Tensor]:
+        """Marginal posterior mean and variance at ``X`` (``n x d``), given the believed
+        pending points: the diagonal of :meth:`distribution` without forming ``n x n``
+        (differentiable; the jitter is included). Each ``n``."""
+        X = X.to(self._inducing.dtype) / self._lengthscale
+        kxz = self._rbf(X, self._inducing)  # n x M
+        mean = self._constant + kxz @ self._mean_weights  # n
+        variance = self._outputscale - ((kxz @ self._cov_weights) * kxz).sum(-1)  # n
+        if self._pending is not None:
+            cross = self._rbf(X, self._pending) - kxz @ self._pending_weights  # n x k
+            solved = torch.linalg.solve_triangular(self._pending_chol, cross.T, upper=False)  # k x n
+            variance = variance - (solved * solved).sum(0)
+        return mean, variance + self._jitter
+
     def distribution(self, X: Tensor) -> MultivariateNormal:
         """Joint posterior at ``X`` (``batch x n x d``), given the believed pending points."""
         X = X.to(self._inducing.dtype) / self._lengthscale

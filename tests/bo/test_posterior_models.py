@@ -72,3 +72,18 @@ def test_pool_believe_is_a_rank_one_update(gp):
     index = torch.arange(5, dtype=torch.float64).reshape(1, 5, 1)
     assert torch.allclose(pool.posterior(index).distribution.covariance_matrix[0], expected, atol=1e-8)
     assert pool.posterior(index).distribution.covariance_matrix[0, 2, 2] < 1e-8  # a believed point keeps no variance
+
+
+@pytest.mark.parametrize("pending", [0, 3])
+def test_marginals_are_the_joints_diagonal(gp, pending):
+    rng = np.random.default_rng(5)
+    model = SVGPPosteriorModel(gp)
+    model.believe(torch.tensor(rng.uniform(-1, 1, size=(pending, 3))) if pending else None)
+    X = torch.tensor(rng.uniform(-1, 1, size=(7, 3)))
+    joint = model.distribution(X)
+    mean, variance = model.mean_and_variance(X)
+    assert torch.allclose(mean, joint.mean, atol=1e-10)
+    assert torch.allclose(model.mean(X), joint.mean, atol=1e-10)
+    assert torch.allclose(variance, torch.diagonal(joint.covariance_matrix), atol=1e-10)
+    if pending:  # believed points lose their variance
+        assert model.mean_and_variance(model._pending * model._lengthscale)[1].max() < 1e-5

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ...gp import fit_sparse_gp
+from ...gp import SparseGP, fit_sparse_gp, refit_variational
 from ..acquisition import incumbent, propose_from_pool, propose_in_box
 from ..config import BOConfig
 from ..history import History
@@ -32,6 +32,14 @@ class DVAESearch(Method):
     """Sparse GP on latent means + a believer batch of LogEI; decode mode decodes the chosen points,
     pool mode picks unobserved dataset architectures by their latent means.
 
+    The surrogate of every round has ``q(u)`` fitted to everything observed so far. With
+    ``config.gp_refit == "variational"`` (default) the kernel, noise, mean and inducing points
+    come from one sparse-GP fit on the training latents, seeded by the search's round-0 seed,
+    and ``q(u)`` is then set to its exact optimum on all observations every round (0.4 s
+    instead of 6 s for a fit on nbg-cora's 23.6k points; 50 new points a round barely move
+    the kernel). The fit is kept in memory, and a resumed search redoes it from the same
+    seed, so it is the same fit. ``"full"`` refits everything every round, like the reference.
+
     Args:
         config: GP and acquisition settings.
         device: where the GP trains.
@@ -43,16 +51,30 @@ class DVAESearch(Method):
     def __init__(self, config: BOConfig, device="cpu"):
         self.config = config
         self.device = device
+        self._kernel_fits: dict[tuple[int, int], SparseGP] = {}  # (id(problem), seed) -> fit
+
+    def _surrogate(self, problem: BOProblem, history: History, seed: int, round_index: int) -> SparseGP:
+        """The round's GP on everything observed (see the class docstring)."""
+        config = self.config
+        X, y = surrogate_data(problem, history)
+        options = dict(num_inducing=config.gp_inducing, iterations=config.gp_iterations, lr=config.gp_lr,
+                       device=self.device, y_stats=problem.y_stats)
+        if config.gp_refit == "full":
+            return fit_sparse_gp(X, y, seed=derived_seed(seed, round_index), **options)
+        key = (id(problem), int(seed))
+        if key not in self._kernel_fits:
+            X_train, y_train = surrogate_data(problem, History([]))
+            self._kernel_fits = {key: fit_sparse_gp(X_train, y_train, seed=derived_seed(seed, 0), **options)}
+        return refit_variational(self._kernel_fits[key], X, y)
 
     def propose(self, problem: BOProblem, history: History, batch_size: int, seed: int,
                 round_index: int) -> Proposal:
-        seed = derived_seed(seed, round_index)
         config = self.config
         info: dict = {}
         started = time.perf_counter()
-        X, y = surrogate_data(problem, history)
-        gp = fit_sparse_gp(X, y, num_inducing=config.gp_inducing, iterations=config.gp_iterations,
-                           lr=config.gp_lr, seed=seed, device=self.device, y_stats=problem.y_stats)
+        gp = self._surrogate(problem, history, seed, round_index)
+        seed = derived_seed(seed, round_index)
+        X, _ = surrogate_data(problem, history)
         best_f = incumbent(gp, X)
         info.update(gp_seconds=time.perf_counter() - started, gp_points=len(X), incumbent=best_f)
 
