@@ -120,14 +120,22 @@ class GatedMessage(nn.Module):
         self.weight = nn.Parameter(torch.cat([gate.weight.data, mapper.weight.data], 0))  # 2H x (H+N)
         self.bias = nn.Parameter(gate.bias.data.clone())  # H
 
+    def state_weight(self) -> Tensor:
+        """``2H x H``: the part of the weight applied to the state (gate rows, then mapper)."""
+        return self.weight[:, : self.hidden_dim]
+
     def forward(self, hidden: Tensor, position: int) -> Tensor:
         """``hidden``: ``B x H`` states of nodes at ``position``. Returns ``B x H``."""
+        return self.from_projection(F.linear(hidden, self.state_weight()), position)
+
+    def from_projection(self, projected: Tensor, position: int) -> Tensor:
+        """The message from ``projected = hidden @ state_weight().T`` (``B x 2H``), e.g. a
+        slice of a larger GEMM that shares ``hidden``. Returns ``B x H``."""
         H = self.hidden_dim
-        out = F.linear(hidden, self.weight[:, :H])  # B x 2H
         if self.vertex_ids:
-            out = out + self.weight[:, H + position]
-        gate = torch.sigmoid(out[:, :H] + self.bias)
-        return gate * out[:, H:]
+            projected = projected + self.weight[:, H + position]
+        gate = torch.sigmoid(projected[:, :H] + self.bias)
+        return gate * projected[:, H:]
 
 
 class DVAE(nn.Module):
@@ -296,82 +304,124 @@ class DVAE(nn.Module):
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
-    def decode(self, z: Tensor, stochastic: bool = True, generator: torch.Generator | None = None) -> DecodedGraphs:
+    def decode(self, z: Tensor, stochastic: bool = True, generator: torch.Generator | None = None,
+               compact: bool | None = None) -> DecodedGraphs:
         """Decode latent points into graphs.
 
         Args:
             z: ``B x latent_dim``.
             stochastic: sample types and edges (``True``) or take the argmax / ``p > 0.5``.
             generator: random source for stochastic decoding, on ``z``'s device.
+            compact: drop finished graphs from the batch as they end, and update a new node's
+                state only in the rows whose edge was added (default: on the CPU; on CUDA
+                both would need host synchronisations, so every row is computed and masked).
+                Both give the same graphs; random draws are made for the whole batch either
+                way, so a seeded stochastic decode does not depend on it.
         Returns:
             :class:`DecodedGraphs` on the CPU.
         """
         B = z.shape[0]
-        N = self.config.max_nodes
+        N, H, T = self.config.max_nodes, self.config.hidden_dim, self.config.num_node_types
         device = z.device
+        compact = device.type != "cuda" if compact is None else compact
         table = self._input_gates(self.decoder)  # T x 3H
         weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
         weight_earlier, weight_new, bias_first = self._edge_first_layer()
+        # a final state feeds its message (2H), the edge MLP as an earlier node (4H) and the
+        # next node's type MLP (2H): one GEMM
+        final_weight = torch.cat([self.message_forward.state_weight(), weight_earlier, self.add_vertex[0].weight])  # 8H x H
 
-        op_ids = torch.full((B, N), PAD_TYPE, dtype=torch.long, device=device)
+        def after_final(state: Tensor, position: int) -> tuple[Tensor, Tensor, Tensor]:
+            """Message, ``W_a h + b`` and the type MLP's hidden layer of final states ``b x H``."""
+            out = F.linear(state, final_weight)  # b x 8H
+            message = self.message_forward.from_projection(out[:, : 2 * H], position)
+            earlier = out[:, 2 * H : 6 * H] + bias_first
+            type_hidden = torch.relu(out[:, 6 * H :] + self.add_vertex[0].bias)
+            return message, earlier, type_hidden
+
+        out_op_ids = torch.full((B, N), PAD_TYPE, dtype=torch.long, device=device)
+        out_adjacency = torch.zeros(B, N, N, dtype=torch.bool, device=device)
+        out_num_nodes = torch.full((B,), N, dtype=torch.long, device=device)
+        rows = torch.arange(B, device=device)  # original index of each row still decoding
+        op_ids, adjacency, num_nodes = out_op_ids.clone(), out_adjacency.clone(), out_num_nodes.clone()
         op_ids[:, 0] = START_TYPE
-        adjacency = torch.zeros(B, N, N, dtype=torch.bool, device=device)
-        num_nodes = torch.full((B,), N, dtype=torch.long, device=device)
         finished = torch.zeros(B, dtype=torch.bool, device=device)
 
         h0 = torch.tanh(self.fc_init(z))
         state = gru_cell(table[START_TYPE].expand(B, -1), h0, weight_hh, bias_hh)
-        states, messages = [state], [self.message_forward(state, 0)]
-        first_earlier = [F.linear(state, weight_earlier, bias_first)]  # per node: B x 4H
+        message, earlier, type_hidden = after_final(state, 0)
+        messages, first_earlier = [message], [earlier]  # per node: rows x H, rows x 4H
         for v in range(1, N):
+            live = rows.numel()
             if v == N - 1:
-                new_types = torch.full((B,), END_TYPE, dtype=torch.long, device=device)
+                new_types = torch.full((live,), END_TYPE, dtype=torch.long, device=device)
             else:
-                type_logits = self.add_vertex(states[v - 1]).float()  # B x T
+                type_logits = self.add_vertex[2](type_hidden).float()  # live x T
                 if stochastic:
-                    new_types = torch.multinomial(torch.softmax(type_logits, -1), 1, generator=generator).squeeze(1)
+                    probs = torch.softmax(type_logits, -1)
+                    if live < B:  # finished rows draw too: the same random stream as a full batch
+                        probs = torch.ones(B, T, dtype=probs.dtype, device=device).index_copy(0, rows, probs)
+                    new_types = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+                    new_types = new_types[rows] if live < B else new_types
                 else:
                     new_types = type_logits.argmax(-1)
             active = ~finished
             ends = active & (new_types == END_TYPE)
             op_ids[:, v] = torch.where(active, new_types, op_ids[:, v])
             # the output node connects every loose end (out-degree 0) among nodes 0 .. v-1
-            loose = adjacency[:, :v, :v].sum(-1) == 0  # B x v
+            loose = adjacency[:, :v, :v].sum(-1) == 0  # live x v
             adjacency[:, :v, v] |= loose & ends.unsqueeze(1)
             num_nodes = torch.where(ends, torch.full_like(num_nodes, v + 1), num_nodes)
             deciding = active & ~ends
 
-            gates = table[new_types]  # B x 3H
-            incoming = torch.zeros_like(h0)
+            gates = table[new_types]  # live x 3H
+            incoming = torch.zeros(live, H, dtype=state.dtype, device=device)
             state = gru_cell(gates, incoming, weight_hh, bias_hh)  # no edge in yet
-            projected = F.linear(state, weight_new)  # B x 4H
+            projected = F.linear(state, weight_new)  # live x 4H
             for k in range(v - 1, -1, -1):
-                prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # B
+                prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live
                 if stochastic:
-                    edge = torch.rand(prob.shape, generator=generator, device=device) < prob
+                    draws = torch.rand((B,), generator=generator, device=device)
+                    edge = (draws[rows] if live < B else draws) < prob
                 else:
                     edge = prob > 0.5
                 edge = edge & deciding
                 adjacency[:, k, v] |= edge
                 # the new node's state changes only where the edge was added
-                if device.type == "cuda":  # no host sync: update every row
+                if compact:
+                    changed = edge.nonzero().squeeze(1)
+                    if changed.numel():
+                        incoming[changed] += messages[k][changed]
+                        updated = gru_cell(gates[changed], incoming[changed], weight_hh, bias_hh)
+                        state[changed] = updated
+                        projected[changed] = F.linear(updated, weight_new)
+                else:  # no host sync: update every row
                     incoming = incoming + edge.unsqueeze(1).to(incoming.dtype) * messages[k]
                     updated = gru_cell(gates, incoming, weight_hh, bias_hh)
                     state = torch.where(edge.unsqueeze(1), updated, state)
                     projected = torch.where(edge.unsqueeze(1), F.linear(updated, weight_new), projected)
-                else:
-                    rows = edge.nonzero().squeeze(1)
-                    if rows.numel():
-                        incoming[rows] += messages[k][rows]
-                        updated = gru_cell(gates[rows], incoming[rows], weight_hh, bias_hh)
-                        state[rows] = updated
-                        projected[rows] = F.linear(updated, weight_new)
-            states.append(state)
-            messages.append(self.message_forward(state, v))
-            first_earlier.append(F.linear(state, weight_earlier, bias_first))
             finished = finished | ends
+            if v == N - 1:
+                break
+            if compact and bool(finished.any()):  # hand finished graphs over, decode the rest
+                out_op_ids[rows[finished]] = op_ids[finished]
+                out_adjacency[rows[finished]] = adjacency[finished]
+                out_num_nodes[rows[finished]] = num_nodes[finished]
+                keep = ~finished
+                rows, op_ids, adjacency, num_nodes = rows[keep], op_ids[keep], adjacency[keep], num_nodes[keep]
+                state, finished = state[keep], finished[keep]
+                messages = [m[keep] for m in messages]
+                first_earlier = [e[keep] for e in first_earlier]
+                if rows.numel() == 0:
+                    break
+            message, earlier, type_hidden = after_final(state, v)
+            messages.append(message)
+            first_earlier.append(earlier)
+        out_op_ids[rows] = op_ids
+        out_adjacency[rows] = adjacency
+        out_num_nodes[rows] = num_nodes
         return DecodedGraphs(
-            op_ids.cpu().numpy(), adjacency.to(torch.uint8).cpu().numpy(), num_nodes.cpu().numpy()
+            out_op_ids.cpu().numpy(), out_adjacency.to(torch.uint8).cpu().numpy(), out_num_nodes.cpu().numpy()
         )
 
 

@@ -165,3 +165,17 @@ def test_kl_term_is_the_gaussian_kl():
     expected = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum()
     torch.testing.assert_close(parts.kld, expected)
     torch.testing.assert_close(parts.loss, parts.type_nll + parts.edge_bce + 0.5 * parts.kld)
+
+
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_compact_decoding_equals_the_dense_masked_path(stochastic):
+    """The CPU path drops finished graphs and updates only the rows that gained an edge; the
+    CUDA path computes every row and masks. Same graphs, same random stream."""
+    model = make_model("learned", torch.float64, seed=5)
+    z = torch.randn(200, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
+    compact = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=True)
+    dense = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=False)
+    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200  # some graphs end early: rows are dropped
+    assert np.array_equal(compact.op_ids, dense.op_ids)
+    assert np.array_equal(compact.adjacency, dense.adjacency)
+    assert np.array_equal(compact.num_nodes, dense.num_nodes)

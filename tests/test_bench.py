@@ -1,0 +1,36 @@
+"""The bench's figures are internally consistent (no timing assertions: the machine is shared)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from core.bench import BenchCase, _full_length, _model, format_table, run_bench
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+TINY = BenchCase("tiny", hidden_dim=16, latent_dim=4, batch_size=8)
+
+
+def test_full_length_model_decodes_to_the_last_node():
+    model = _full_length(_model(TINY, torch.device("cpu")).eval())
+    decoded = model.decode(torch.randn(64, 4), stochastic=True, generator=torch.Generator().manual_seed(0))
+    assert (decoded.num_nodes == model.config.max_nodes).all()
+
+
+def test_run_bench_rows_are_consistent():
+    result = run_bench(torch.device("cpu"), ["fp32"], steps=1, repeats=1, decode_batch=32, evaluate=False,
+                       cases=[TINY])
+    row = result["rows"][0]
+    assert row["ratio_to_gemm"] == pytest.approx(row["achieved_gflops"] / result["gemm_gflops_fp32"])
+    assert row["s_per_epoch_enas6"] == pytest.approx(17118 / 8 * row["ms_per_step"] / 1e3, rel=1e-6)
+    assert row["gflop_per_graph"] > 0 and row["decode_greedy_gflop_per_graph"] > 0
+    assert row["decode_greedy_mean_nodes"] == 8.0 and row["decode_stochastic_mean_nodes"] == 8.0
+    assert "| tiny | fp32 |" in format_table(result)
