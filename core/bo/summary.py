@@ -86,7 +86,8 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
         run, space, mode, oracle, method, seeds, batch_size, rounds (finished by every seed),
         ``best@<queries>_mean`` / ``_std`` for each checkpoint round, final_best_mean/std,
         final_test_mean/std, rank_mean/std, rank_best, rank_among, invalid_mean,
-        duplicate_mean, unknown_mean, train_best, train_best_test, train_best_rank.
+        duplicate_mean, unknown_mean, seconds_per_round (mean over rounds and seeds),
+        train_best, train_best_test, train_best_rank.
 
     Example:
         >>> frame = summarise_bo([Path("runs/enas-onehot")])
@@ -119,6 +120,8 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
             ranks = [r["best_so_far_rank"] for r in last if r["best_so_far_rank"] is not None]
             row["rank_best"] = min(ranks) if ranks else None
             row["rank_among"] = first["problem"].get("rank_among")
+            seconds = [rec["seconds"] for r in group for rec in r["rounds"] if rec.get("seconds") is not None]
+            row["seconds_per_round"] = float(np.mean(seconds)) if seconds else float("nan")
             for status in ("invalid", "duplicate", "unknown"):
                 row[f"{status}_mean"] = float(np.mean([sum(rec[f"n_{status}"] for rec in r["rounds"]) for r in group]))
             train = first.get("train_best", {})
@@ -140,7 +143,7 @@ def summary_markdown(frame: pd.DataFrame) -> str:
     checkpoints = [c[: -len("_mean")] for c in frame.columns if c.startswith("best@") and c.endswith("_mean")]
     checkpoints = sorted(set(checkpoints), key=lambda c: int(c[len("best@"):]))
     header = ["run", "method", "seeds", *[f"best after {c[len('best@'):]} queries" for c in checkpoints],
-              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "train best"]
+              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "s/round", "train best"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in frame.iterrows():
         rank_among = f" / {int(row['rank_among'])}" if pd.notna(row.get("rank_among")) else ""
@@ -151,7 +154,7 @@ def summary_markdown(frame: pd.DataFrame) -> str:
             _cell(row["final_test_mean"], row["final_test_std"]),
             "–" if pd.isna(row["rank_mean"]) else f"{row['rank_mean']:.1f} ± {row['rank_std']:.1f}",
             "–" if row["rank_best"] is None or pd.isna(row["rank_best"]) else f"{int(row['rank_best'])}{rank_among}",
-            f"{row['invalid_mean']:.1f}", f"{row['duplicate_mean']:.1f}",
+            f"{row['invalid_mean']:.1f}", f"{row['duplicate_mean']:.1f}", f"{row['seconds_per_round']:.1f}",
             "–" if row["train_best"] is None else f"{row['train_best']:.4f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
