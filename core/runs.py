@@ -57,8 +57,13 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+def atomic_write_json(path: Path, data: Any, compact: bool = False) -> None:
+    """Write ``data`` as JSON atomically: indented, or ``compact`` (no whitespace, for large records)."""
+    if compact:
+        text = json.dumps(data, separators=(",", ":"), default=_json_default)
+    else:
+        text = json.dumps(data, indent=2, default=_json_default)
+    atomic_write_text(path, text + "\n")
 
 
 def atomic_torch_save(path: Path, obj: Any) -> None:

@@ -158,9 +158,9 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
         record["seconds"] = time.perf_counter() - started
         data["rounds"].append(record)
         data["complete"] = len(data["rounds"]) >= config.rounds
-        runs.atomic_write_json(path, data)
+        runs.atomic_write_json(path, data, compact=True)
         bar.set_postfix(best=record["best_so_far"])
     data["complete"] = True
     if not path.exists():
-        runs.atomic_write_json(path, data)
+        runs.atomic_write_json(path, data, compact=True)
     return data

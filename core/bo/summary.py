@@ -51,6 +51,16 @@ def query_values(result: dict) -> list[float | None]:
     return values
 
 
+def queries_to_best(result: dict) -> int | None:
+    """The 1-based query at which the search first found its final best value."""
+    values = query_values(result)
+    found = [v for v in values if v is not None]
+    if not found:
+        return None
+    best = max(found)
+    return next(i + 1 for i, v in enumerate(values) if v is not None and v >= best)
+
+
 def best_so_far_curves(run_dir: Path) -> pd.DataFrame:
     """Best value found after each query, for every method and seed of a run.
 
@@ -86,7 +96,8 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
         run, space, mode, oracle, method, seeds, batch_size, rounds (finished by every seed),
         ``best@<queries>_mean`` / ``_std`` for each checkpoint round, final_best_mean/std,
         final_test_mean/std, rank_mean/std, rank_best, rank_among, invalid_mean,
-        duplicate_mean, unknown_mean, seconds_per_round (mean over rounds and seeds),
+        duplicate_mean, unknown_mean, queries_to_best_median (the query at which a seed first
+        found its final best, median over seeds), seconds_per_round (mean over rounds and seeds),
         train_best, train_best_test, train_best_rank.
 
     Example:
@@ -120,6 +131,8 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
             ranks = [r["best_so_far_rank"] for r in last if r["best_so_far_rank"] is not None]
             row["rank_best"] = min(ranks) if ranks else None
             row["rank_among"] = first["problem"].get("rank_among")
+            reached = [q for q in (queries_to_best(r) for r in group) if q is not None]
+            row["queries_to_best_median"] = float(np.median(reached)) if reached else float("nan")
             seconds = [rec["seconds"] for r in group for rec in r["rounds"] if rec.get("seconds") is not None]
             row["seconds_per_round"] = float(np.mean(seconds)) if seconds else float("nan")
             for status in ("invalid", "duplicate", "unknown"):
@@ -143,7 +156,7 @@ def summary_markdown(frame: pd.DataFrame) -> str:
     checkpoints = [c[: -len("_mean")] for c in frame.columns if c.startswith("best@") and c.endswith("_mean")]
     checkpoints = sorted(set(checkpoints), key=lambda c: int(c[len("best@"):]))
     header = ["run", "method", "seeds", *[f"best after {c[len('best@'):]} queries" for c in checkpoints],
-              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "s/round", "train best"]
+              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "queries to its best (median)", "s/round", "train best"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in frame.iterrows():
         rank_among = f" / {int(row['rank_among'])}" if pd.notna(row.get("rank_among")) else ""
@@ -154,7 +167,9 @@ def summary_markdown(frame: pd.DataFrame) -> str:
             _cell(row["final_test_mean"], row["final_test_std"]),
             "–" if pd.isna(row["rank_mean"]) else f"{row['rank_mean']:.1f} ± {row['rank_std']:.1f}",
             "–" if row["rank_best"] is None or pd.isna(row["rank_best"]) else f"{int(row['rank_best'])}{rank_among}",
-            f"{row['invalid_mean']:.1f}", f"{row['duplicate_mean']:.1f}", f"{row['seconds_per_round']:.1f}",
+            f"{row['invalid_mean']:.1f}", f"{row['duplicate_mean']:.1f}",
+            "–" if pd.isna(row["queries_to_best_median"]) else f"{row['queries_to_best_median']:.0f}",
+            f"{row['seconds_per_round']:.1f}",
             "–" if row["train_best"] is None else f"{row['train_best']:.4f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")

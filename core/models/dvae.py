@@ -41,6 +41,7 @@ from torch import Tensor, nn
 
 from ..config import ModelConfig
 from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from .deferred_weight import DeferredWeight
 from .op_encoder import OpEncoder, make_op_encoder
 
 
@@ -83,16 +84,20 @@ class LossParts:
     kld: Tensor
 
 
-def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
+def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor | DeferredWeight, bias_hh: Tensor) -> Tensor:
     """``nn.GRUCell`` with the input transform precomputed.
 
     Args:
         input_gates: ``... x 3H``, ``W_ih x + b_ih`` (gate order r, z, n as PyTorch).
         hidden: ``... x H``.
+        weight_hh: ``3H x H``, or a :class:`DeferredWeight` around it (training recurrences).
     Returns:
         ``... x H``, the new hidden state.
     """
-    hidden_gates = F.linear(hidden, weight_hh, bias_hh)  # ... x 3H
+    if isinstance(weight_hh, DeferredWeight):
+        hidden_gates = weight_hh.linear(hidden, bias_hh)  # ... x 3H
+    else:
+        hidden_gates = F.linear(hidden, weight_hh, bias_hh)  # ... x 3H
     in_r, in_z, in_n = input_gates.chunk(3, -1)
     hid_r, hid_z, hid_n = hidden_gates.chunk(3, -1)
     reset = torch.sigmoid(in_r + hid_r)
@@ -124,9 +129,11 @@ class GatedMessage(nn.Module):
         """``2H x H``: the part of the weight applied to the state (gate rows, then mapper)."""
         return self.weight[:, : self.hidden_dim]
 
-    def forward(self, hidden: Tensor, position: int) -> Tensor:
-        """``hidden``: ``B x H`` states of nodes at ``position``. Returns ``B x H``."""
-        return self.from_projection(F.linear(hidden, self.state_weight()), position)
+    def forward(self, hidden: Tensor, position: int, shared: DeferredWeight | None = None) -> Tensor:
+        """``hidden``: ``B x H`` states of nodes at ``position``; ``shared``: a
+        :class:`DeferredWeight` around :meth:`state_weight` (training recurrences). Returns ``B x H``."""
+        projected = shared.linear(hidden) if shared is not None else F.linear(hidden, self.state_weight())
+        return self.from_projection(projected, position)
 
     def from_projection(self, projected: Tensor, position: int) -> Tensor:
         """The message from ``projected = hidden @ state_weight().T`` (``B x 2H``), e.g. a
@@ -199,6 +206,7 @@ class DVAE(nn.Module):
         B, N = op_ids.shape
         gates = self._input_gates(cell)[op_ids]  # B x N x 3H
         zero = gates.new_zeros(B, self.config.hidden_dim)
+        weight_hh, message_weight = DeferredWeight(cell.weight_hh), DeferredWeight(message.state_weight())
         order = range(N - 1, -1, -1) if reverse else range(N)
         states: list[Tensor | None] = [None] * N
         messages: list[Tensor] = []  # in visiting order
@@ -210,9 +218,9 @@ class DVAE(nn.Module):
                 incoming = torch.bmm(weights.unsqueeze(1), torch.stack(messages, 1)).squeeze(1)  # B x H
             else:
                 incoming = zero
-            state = gru_cell(gates[:, v], incoming, cell.weight_hh, cell.bias_hh)
+            state = gru_cell(gates[:, v], incoming, weight_hh, cell.bias_hh)
             states[v] = state
-            messages.append(message(state, v))
+            messages.append(message(state, v, message_weight))
             visited.append(v)
         return states  # type: ignore[return-value]
 
@@ -244,13 +252,14 @@ class DVAE(nn.Module):
         B, N = op_ids.shape
         H = self.config.hidden_dim
         gates = self._input_gates(self.decoder)[op_ids]  # B x N x 3H
-        weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
+        weight_hh, bias_hh = DeferredWeight(self.decoder.weight_hh), self.decoder.bias_hh
+        message_weight = DeferredWeight(self.message_forward.state_weight())
         weight_earlier, weight_new, bias_first = self._edge_first_layer()
 
         h0 = torch.tanh(self.fc_init(z))  # B x H
         state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
         states = [state]
-        messages = [self.message_forward(state, 0)]
+        messages = [self.message_forward(state, 0, message_weight)]
         packed_states = []  # per v: R_v x H distinct states of the new node while its edges are scored
         pair_rows = []  # per v: B x v, row of packed_states (all v) used to score edge k -> v
         offset = 0
@@ -270,7 +279,7 @@ class DVAE(nn.Module):
             pair_rows.append(row_of[:, 1:] + offset)  # S_k for k = 0 .. v-1
             offset += packed.shape[0]
             states.append(state)
-            messages.append(self.message_forward(state, v))
+            messages.append(self.message_forward(state, v, message_weight))
 
         node_states = torch.stack(states, 1)  # B x N x H
         mask = torch.arange(N, device=op_ids.device).unsqueeze(0) < num_nodes.unsqueeze(1)  # B x N

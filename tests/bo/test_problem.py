@@ -133,3 +133,14 @@ def test_bo_arguments():
 def test_summary_of_a_run_without_results(tmp_path):
     with pytest.raises(RunDirError, match="no BO results"):
         summarise_bo([tmp_path])
+
+
+def test_queries_to_best_counts_only_new_queries():
+    from core.bo.summary import queries_to_best
+
+    result = {"rounds": [
+        {"values": [0.5, 0.9, None], "status": ["new", "duplicate", "invalid"]},
+        {"values": [0.7, 0.8, 0.8], "status": ["new", "new", "new"]},
+    ]}
+    assert queries_to_best(result) == 5  # the duplicate's 0.9 is not a find
+    assert queries_to_best({"rounds": [{"values": [None], "status": ["invalid"]}]}) is None
