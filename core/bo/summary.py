@@ -94,7 +94,8 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
 
     Columns:
         run, space, mode, oracle, method, seeds, batch_size, rounds (finished by every seed),
-        ``best@<queries>_mean`` / ``_std`` for each checkpoint round, final_best_mean/std,
+        ``best@<queries>_mean`` / ``_std`` for each checkpoint round (over the seeds that had
+        found a new architecture by then; ``_found`` counts them), final_best_mean/std,
         final_test_mean/std, rank_mean/std, rank_best, rank_among, invalid_mean,
         duplicate_mean, unknown_mean, queries_to_best_median (the query at which a seed first
         found its final best, median over seeds), seconds_per_round (mean over rounds and seeds),
@@ -124,6 +125,7 @@ def summarise_bo(run_dirs: list[Path], checkpoints: tuple[int, ...] = DEFAULT_CH
                 mean, std = _mean_std(best) if best else (float("nan"), float("nan"))
                 row[f"best@{checkpoint * batch_size}_mean"] = mean
                 row[f"best@{checkpoint * batch_size}_std"] = std
+                row[f"best@{checkpoint * batch_size}_found"] = sum(b is not None for b in best)  # seeds with a find
             last = [r["rounds"][-1] for r in group if r["rounds"]]
             row["final_best_mean"], row["final_best_std"] = _mean_std([r["best_so_far"] for r in last])
             row["final_test_mean"], row["final_test_std"] = _mean_std([r["best_so_far_test"] for r in last])
@@ -151,9 +153,16 @@ def _cell(mean: float, std: float, digits: int = 4) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
+def _found(row: pd.Series, checkpoint: str) -> str:
+    """`` (k/n)`` when only ``k`` of the ``n`` seeds had found a new architecture by then."""
+    found = row.get(f"{checkpoint}_found")
+    return "" if found is None or pd.isna(found) or int(found) == int(row["seeds"]) else f" ({int(found)}/{row['seeds']})"
+
+
 def summary_markdown(frame: pd.DataFrame) -> str:
     """The summary as a Markdown table (one row per run and method)."""
     checkpoints = [c[: -len("_mean")] for c in frame.columns if c.startswith("best@") and c.endswith("_mean")]
+    # "(k/n)" after a cell: only k of n seeds had found a new architecture by then
     checkpoints = sorted(set(checkpoints), key=lambda c: int(c[len("best@"):]))
     header = ["run", "method", "seeds", *[f"best after {c[len('best@'):]} queries" for c in checkpoints],
               "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "queries to its best (median)", "s/round", "train best"]
@@ -162,7 +171,7 @@ def summary_markdown(frame: pd.DataFrame) -> str:
         rank_among = f" / {int(row['rank_among'])}" if pd.notna(row.get("rank_among")) else ""
         cells = [
             Path(row["run"]).name, row["method"], str(row["seeds"]),
-            *[_cell(row[f"{c}_mean"], row[f"{c}_std"]) for c in checkpoints],
+            *[_cell(row[f"{c}_mean"], row[f"{c}_std"]) + _found(row, c) for c in checkpoints],
             _cell(row["final_best_mean"], row["final_best_std"]),
             _cell(row["final_test_mean"], row["final_test_std"]),
             "–" if pd.isna(row["rank_mean"]) else f"{row['rank_mean']:.1f} ± {row['rank_std']:.1f}",

@@ -144,3 +144,25 @@ def test_queries_to_best_counts_only_new_queries():
     ]}
     assert queries_to_best(result) == 5  # the duplicate's 0.9 is not a find
     assert queries_to_best({"rounds": [{"values": [None], "status": ["invalid"]}]}) is None
+
+
+def test_summary_says_how_many_seeds_had_a_find(tmp_path):
+    from core.bo.summary import summarise_bo, summary_markdown
+
+    def result(seed, first_best):
+        record = {"n_new": 1, "n_invalid": 0, "n_duplicate": 0, "n_unknown": 0, "seconds": 1.0,
+                  "best_so_far_test": None, "best_so_far_rank": None}
+        return {"format": 1, "method": "dvae", "seed": seed, "config": {"batch_size": 1},
+                "problem": {"space": "s", "mode": "decode", "oracle": "o"}, "train_best": {},
+                "rounds": [{**record, "values": [first_best], "status": ["new" if first_best else "invalid"],
+                            "best_so_far": first_best},
+                           {**record, "values": [0.5], "status": ["new"], "best_so_far": max(first_best or 0, 0.5)}]}
+
+    (tmp_path / "bo").mkdir()
+    for seed, first in enumerate([0.4, None]):
+        (tmp_path / "bo" / f"dvae-seed{seed}.json").write_text(json.dumps(result(seed, first)))
+    frame = summarise_bo([tmp_path], checkpoints=(1, 2))
+    assert frame.loc[0, "best@1_found"] == 1 and frame.loc[0, "best@2_found"] == 2
+    assert frame.loc[0, "best@1_mean"] == pytest.approx(0.4)
+    table = summary_markdown(frame)
+    assert "0.4000 ± 0.0000 (1/2)" in table and "0.5000 ± 0.0000 |" in table
