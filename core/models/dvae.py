@@ -102,6 +102,12 @@ def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor | DeferredWe
         hidden_gates = weight_hh.linear(hidden, bias_hh)  # ... x 3H
     else:
         hidden_gates = F.linear(hidden, weight_hh, bias_hh)  # ... x 3H
+    return gru_update(input_gates, hidden_gates, hidden)
+
+
+def gru_update(input_gates: Tensor, hidden_gates: Tensor, hidden: Tensor) -> Tensor:
+    """The GRU's gate arithmetic from ``W_ih x + b_ih`` and ``W_hh h + b_hh`` (each ``... x 3H``)
+    and ``h`` (``... x H``). With ``h = 0`` the hidden transform is just ``b_hh``: no GEMM."""
     in_r, in_z, in_n = input_gates.chunk(3, -1)
     hid_r, hid_z, hid_n = hidden_gates.chunk(3, -1)
     reset = torch.sigmoid(in_r + hid_r)
@@ -386,9 +392,15 @@ class DVAE(nn.Module):
             num_nodes = torch.where(ends, torch.full_like(num_nodes, v + 1), num_nodes)
             deciding = active & ~ends
 
+            if v == N - 1:  # every graph ends here: nothing to decide, only random draws to keep
+                if stochastic:
+                    for _ in range(v):
+                        torch.rand((B,), generator=generator, device=device)
+                finished = finished | ends
+                break
             gates = table[new_types]  # live x 3H
             incoming = torch.zeros(live, H, dtype=state.dtype, device=device)
-            state = gru_cell(gates, incoming, weight_hh, bias_hh)  # no edge in yet
+            state = gru_update(gates, bias_hh.expand(live, -1), incoming)  # no edge in yet: W_hh 0 = 0
             projected = F.linear(state, weight_new)  # live x 4H
             for k in range(v - 1, -1, -1):
                 prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live
@@ -413,8 +425,6 @@ class DVAE(nn.Module):
                     state = torch.where(edge.unsqueeze(1), updated, state)
                     projected = torch.where(edge.unsqueeze(1), F.linear(updated, weight_new), projected)
             finished = finished | ends
-            if v == N - 1:
-                break
             if compact and bool(finished.any()):  # hand finished graphs over, decode the rest
                 out_op_ids[rows[finished]] = op_ids[finished]
                 out_adjacency[rows[finished]] = adjacency[finished]
@@ -424,7 +434,13 @@ class DVAE(nn.Module):
                 state, finished = state[keep], finished[keep]
                 messages = [m[keep] for m in messages]
                 first_earlier = [e[keep] for e in first_earlier]
-                if rows.numel() == 0:
+                if rows.numel() == 0:  # all done: make the draws the later positions would make
+                    if stochastic:
+                        for position in range(v + 1, N):
+                            if position < N - 1:
+                                torch.multinomial(torch.ones(B, T, device=device), 1, generator=generator)
+                            for _ in range(position):
+                                torch.rand((B,), generator=generator, device=device)
                     break
             message, earlier, type_hidden = after_final(state, v)
             messages.append(message)

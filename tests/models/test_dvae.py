@@ -179,3 +179,21 @@ def test_compact_decoding_equals_the_dense_masked_path(stochastic):
     assert np.array_equal(compact.op_ids, dense.op_ids)
     assert np.array_equal(compact.adjacency, dense.adjacency)
     assert np.array_equal(compact.num_nodes, dense.num_nodes)
+
+
+def test_compact_decoding_leaves_the_generator_where_the_dense_path_does():
+    """Dropping finished graphs (even all of them before the last node) makes the same
+    random draws, so a generator shared by consecutive decode calls stays in step."""
+    model = make_model("learned", torch.float64, seed=5)
+    z = torch.randn(64, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
+    short = []
+    for b in range(64):  # single graphs that end before the last node: the batch empties early
+        generator = torch.Generator().manual_seed(b)
+        if model.decode(z[b : b + 1], True, generator).num_nodes[0] < NUM_NODES - 1:
+            short.append(b)
+    assert short
+    for b in short[:5]:
+        compact_generator, dense_generator = torch.Generator().manual_seed(b), torch.Generator().manual_seed(b)
+        model.decode(z[b : b + 1], True, compact_generator, compact=True)
+        model.decode(z[b : b + 1], True, dense_generator, compact=False)
+        assert torch.equal(torch.rand(4, generator=compact_generator), torch.rand(4, generator=dense_generator))
