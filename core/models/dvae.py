@@ -26,6 +26,8 @@ What makes it fast without changing the maths:
   (:mod:`core.models.deferred_weight`) instead of one small GEMM and one addition per position.
 * The GRU input transform of a node depends only on its type, so it is a ``T x 3H`` table.
 * A node's message is computed once, when its state is final; gate and mapper share one GEMM.
+* A GRU step from a zero state needs no GEMM (``W_hh 0 = 0``): the first node of each encoder
+  direction, and every new node before its first edge in decoding and teacher forcing.
 * Under teacher forcing, the states used to score the edges into ``v`` are
   ``GRU(x_v, S_k)`` with ``S_k`` the suffix sums of true-edge messages, so all of them come
   from one batched GRU call per node.
@@ -226,9 +228,9 @@ class DVAE(nn.Module):
                 # predecessors (forward) or successors (backward) already visited
                 weights = adjacency[:, v, visited] if reverse else adjacency[:, visited, v]  # B x V
                 incoming = torch.bmm(weights.unsqueeze(1), torch.stack(messages, 1)).squeeze(1)  # B x H
-            else:
-                incoming = zero
-            state = gru_cell(gates[:, v], incoming, weight_hh, cell.bias_hh)
+                state = gru_cell(gates[:, v], incoming, weight_hh, cell.bias_hh)
+            else:  # nothing comes in: W_hh 0 = 0, no GEMM
+                state = gru_update(gates[:, v], cell.bias_hh.expand(B, -1), zero)
             states[v] = state
             messages.append(message(state, v, message_weight))
             visited.append(v)
@@ -272,16 +274,21 @@ class DVAE(nn.Module):
         offset = 0
         for v in range(1, N):
             contrib = adjacency[:, :v, v].unsqueeze(-1) * torch.stack(messages, 1)  # B x v x H
-            suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = sum_{i >= j} contrib_i
-            sums = torch.cat([suffix, contrib.new_zeros(B, 1, H)], 1)  # B x (v+1) x H; [k+1] -> S_k
-            # S_k only changes where a true edge enters (and S_{v-1} = 0): run the GRU on those rows alone
-            new = torch.cat([adjacency[:, :v, v] > 0, torch.ones(B, 1, dtype=torch.bool, device=op_ids.device)], 1)
-            flat_new = new.reshape(-1)  # B(v+1)
-            rows = flat_new.nonzero().squeeze(1)  # R_v
-            packed = gru_cell(gates[:, v].index_select(0, rows // (v + 1)), sums.reshape(-1, H).index_select(0, rows),
-                              weight_hh, bias_hh)  # R_v x H
-            # every (b, i) reads the first changed row at or after i
-            row_of = (torch.cumsum(flat_new, 0) - flat_new.long()).view(B, v + 1)  # B x (v+1)
+            suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = S_{j-1} = sum_{i >= j} contrib_i
+            # S_k only changes where a true edge enters: the GRU runs on those rows, plus one row
+            # per graph for S_{v-1} = 0, whose hidden transform is just b_hh (no GEMM)
+            edge_in = adjacency[:, :v, v] > 0  # B x v
+            flat_edge = edge_in.reshape(-1)  # Bv
+            edge_rows = flat_edge.nonzero().squeeze(1)  # E_v, graph-major
+            edge_states = gru_cell(gates[:, v].index_select(0, edge_rows // v),
+                                   suffix.reshape(-1, H).index_select(0, edge_rows), weight_hh, bias_hh)  # E_v x H
+            zero_states = gru_update(gates[:, v], bias_hh.expand(B, -1), suffix.new_zeros(B, H))  # B x H
+            packed = torch.cat([edge_states, zero_states])  # (E_v + B) x H
+            # (b, j) reads S_{j-1}: the first true edge at or after j in graph b, else graph b's zero row
+            edges_before = (torch.cumsum(flat_edge, 0) - flat_edge.long()).view(B, v)  # B x v
+            edge_after = edge_in.flip(1).cumsum(1).flip(1) > 0  # B x v
+            zero_row = edge_rows.numel() + torch.arange(B, device=op_ids.device).unsqueeze(1)  # B x 1
+            row_of = torch.cat([torch.where(edge_after, edges_before, zero_row), zero_row], 1)  # B x (v+1)
             state = packed.index_select(0, row_of[:, 0])  # every true edge in: the node's final state
             packed_states.append(packed)
             pair_rows.append(row_of[:, 1:] + offset)  # S_k for k = 0 .. v-1
