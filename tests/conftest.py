@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from core.data_dir import DATA_DIR_ENV, resolve_data_dir
 
@@ -21,3 +22,14 @@ def enas_data_dir() -> Path:
     if not (directory / "final_structures6.txt").is_file():
         pytest.skip(f"final_structures6.txt not in {directory}; set {DATA_DIR_ENV} to run ENAS data tests")
     return directory
+
+
+@pytest.fixture
+def one_thread():
+    """Run the test on one CPU thread (tiny tensors run fastest so, and the machine is
+    shared), then restore torch's setting. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -7,13 +7,7 @@ import torch
 
 from core.bench import BenchCase, _full_length, _model, format_table, run_bench
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 TINY = BenchCase("tiny", hidden_dim=16, latent_dim=4, batch_size=8)

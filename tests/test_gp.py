@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
+import gpytorch
 import numpy as np
 import pytest
 import torch
 
-import gpytorch
-
 from core.gp import fit_sparse_gp, gp_test_metrics, refit_variational, rmse_and_pearson
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors run fastest on one thread, and the test machine is shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def smooth_data(n: int, seed: int, scale: float = 1.0, shift: float = 0.0):
