@@ -107,6 +107,14 @@ def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor | DeferredWe
     return gru_update(input_gates, hidden_gates, hidden)
 
 
+def gru_from_zero(input_gates: Tensor, bias_hh: Tensor) -> Tensor:
+    """``gru_cell(input_gates, 0, W_hh, b_hh)`` without the GEMM: ``W_hh 0 + b_hh = b_hh``.
+    ``b_hh`` takes the dtype of ``input_gates``, as the GEMM's output would under autocast.
+    Returns ``... x H``."""
+    hidden = input_gates.new_zeros(*input_gates.shape[:-1], input_gates.shape[-1] // 3)
+    return gru_update(input_gates, bias_hh.to(input_gates.dtype).expand_as(input_gates), hidden)
+
+
 def gru_update(input_gates: Tensor, hidden_gates: Tensor, hidden: Tensor) -> Tensor:
     """The GRU's gate arithmetic from ``W_ih x + b_ih`` and ``W_hh h + b_hh`` (each ``... x 3H``)
     and ``h`` (``... x H``). With ``h = 0`` the hidden transform is just ``b_hh``: no GEMM."""
@@ -217,7 +225,6 @@ class DVAE(nn.Module):
         """Run one encoder direction. Returns the ``N`` node states, each ``B x H``."""
         B, N = op_ids.shape
         gates = F.embedding(op_ids, self._input_gates(cell))  # B x N x 3H
-        zero = gates.new_zeros(B, self.config.hidden_dim)
         weight_hh, message_weight = DeferredWeight(cell.weight_hh), DeferredWeight(message.state_weight())
         order = range(N - 1, -1, -1) if reverse else range(N)
         states: list[Tensor | None] = [None] * N
@@ -230,7 +237,7 @@ class DVAE(nn.Module):
                 incoming = torch.bmm(weights.unsqueeze(1), torch.stack(messages, 1)).squeeze(1)  # B x H
                 state = gru_cell(gates[:, v], incoming, weight_hh, cell.bias_hh)
             else:  # nothing comes in: W_hh 0 = 0, no GEMM
-                state = gru_update(gates[:, v], cell.bias_hh.expand(B, -1), zero)
+                state = gru_from_zero(gates[:, v], cell.bias_hh)
             states[v] = state
             messages.append(message(state, v, message_weight))
             visited.append(v)
@@ -282,7 +289,7 @@ class DVAE(nn.Module):
             edge_rows = flat_edge.nonzero().squeeze(1)  # E_v, graph-major
             edge_states = gru_cell(gates[:, v].index_select(0, edge_rows // v),
                                    suffix.reshape(-1, H).index_select(0, edge_rows), weight_hh, bias_hh)  # E_v x H
-            zero_states = gru_update(gates[:, v], bias_hh.expand(B, -1), suffix.new_zeros(B, H))  # B x H
+            zero_states = gru_from_zero(gates[:, v], bias_hh)  # B x H
             packed = torch.cat([edge_states, zero_states])  # (E_v + B) x H
             # (b, j) reads S_{j-1}: the first true edge at or after j in graph b, else graph b's zero row
             edges_before = (torch.cumsum(flat_edge, 0) - flat_edge.long()).view(B, v)  # B x v
@@ -406,8 +413,8 @@ class DVAE(nn.Module):
                 finished = finished | ends
                 break
             gates = table[new_types]  # live x 3H
-            incoming = torch.zeros(live, H, dtype=state.dtype, device=device)
-            state = gru_update(gates, bias_hh.expand(live, -1), incoming)  # no edge in yet: W_hh 0 = 0
+            state = gru_from_zero(gates, bias_hh)  # no edge in yet
+            incoming = torch.zeros_like(state)
             projected = F.linear(state, weight_new)  # live x 4H
             for k in range(v - 1, -1, -1):
                 prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live

@@ -197,3 +197,24 @@ def test_compact_decoding_leaves_the_generator_where_the_dense_path_does():
         model.decode(z[b : b + 1], True, compact_generator, compact=True)
         model.decode(z[b : b + 1], True, dense_generator, compact=False)
         assert torch.equal(torch.rand(4, generator=compact_generator), torch.rand(4, generator=dense_generator))
+
+
+def test_bf16_autocast_trains_and_decodes_on_both_paths():
+    """``--precision bf16``: the loss is close to fp32's, its gradients are finite, and the
+    compact and dense decoders agree (mixing dtypes in their row updates is an error)."""
+    from core.devices import autocast
+
+    model = make_model("learned", seed=5)
+    op_ids, adjacency, num_nodes = random_graphs(16, seed=3, variable_size=True)
+    reference = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0)).loss.detach()
+    with autocast(torch.device("cpu"), "bf16"):
+        parts = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0))
+    parts.loss.backward()
+    assert abs(parts.loss.item() - reference.item()) < 0.05 * abs(reference.item())
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    z = torch.randn(200, model.config.latent_dim, generator=torch.Generator().manual_seed(5)) * 2
+    with autocast(torch.device("cpu"), "bf16"):
+        compact = model.decode(z, True, torch.Generator().manual_seed(6), compact=True)
+        dense = model.decode(z, True, torch.Generator().manual_seed(6), compact=False)
+    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200
+    assert np.array_equal(compact.op_ids, dense.op_ids) and np.array_equal(compact.adjacency, dense.adjacency)
