@@ -150,3 +150,21 @@ def test_random_search_runs_out_gracefully(tmp_path):
 
 def test_result_path():
     assert str(result_path("runs/a", "dvae", 3)).endswith("runs/a/bo/dvae-seed3.json")
+
+
+@pytest.mark.parametrize("gp_refit", ["variational", "full"])
+def test_both_gp_refits_find_the_planted_optimum(tmp_path, gp_refit):
+    config = dataclasses.replace(PLANTED_CONFIG, rounds=3, gp_refit=gp_refit)
+    budget = config.rounds * config.batch_size
+    found = []
+    for seed in range(4):
+        problem = planted_problem("pool", seed=seed)
+        result = run_search(problem, make_method("dvae", config), seed, config, tmp_path / f"{gp_refit}-{seed}.json")
+        assert result["config"]["gp_refit"] == gp_refit
+        found.append(queries_to(result, problem.optimum_key) or budget + 1)
+    assert np.mean(found) <= budget / 2, found
+
+
+def test_unknown_gp_refit_is_refused():
+    with pytest.raises(ValueError, match="gp_refit"):
+        dataclasses.replace(PLANTED_CONFIG, gp_refit="sometimes")

@@ -53,28 +53,29 @@ class DVAESearch(Method):
         self.device = device
         self._kernel_fits: dict[tuple[int, int], SparseGP] = {}  # (id(problem), seed) -> fit
 
-    def _surrogate(self, problem: BOProblem, history: History, seed: int, round_index: int) -> SparseGP:
-        """The round's GP on everything observed (see the class docstring)."""
+    def _surrogate(self, problem: BOProblem, history: History, seed: int,
+                   round_index: int) -> tuple[SparseGP, np.ndarray]:
+        """The round's GP on everything observed (see the class docstring), and its inputs
+        ``X`` (``n x d``)."""
         config = self.config
         X, y = surrogate_data(problem, history)
         options = dict(num_inducing=config.gp_inducing, iterations=config.gp_iterations, lr=config.gp_lr,
                        device=self.device, y_stats=problem.y_stats)
         if config.gp_refit == "full":
-            return fit_sparse_gp(X, y, seed=derived_seed(seed, round_index), **options)
+            return fit_sparse_gp(X, y, seed=derived_seed(seed, round_index), **options), X
         key = (id(problem), int(seed))
         if key not in self._kernel_fits:
             X_train, y_train = surrogate_data(problem, History([]))
             self._kernel_fits = {key: fit_sparse_gp(X_train, y_train, seed=derived_seed(seed, 0), **options)}
-        return refit_variational(self._kernel_fits[key], X, y)
+        return refit_variational(self._kernel_fits[key], X, y), X
 
     def propose(self, problem: BOProblem, history: History, batch_size: int, seed: int,
                 round_index: int) -> Proposal:
         config = self.config
         info: dict = {}
         started = time.perf_counter()
-        gp = self._surrogate(problem, history, seed, round_index)
+        gp, X = self._surrogate(problem, history, seed, round_index)
         seed = derived_seed(seed, round_index)
-        X, _ = surrogate_data(problem, history)
         best_f = incumbent(gp, X)
         info.update(gp_seconds=time.perf_counter() - started, gp_points=len(X), incumbent=best_f)
 
