@@ -27,7 +27,9 @@ What makes it fast without changing the maths:
 * The GRU input transform of a node depends only on its type, so it is a ``T x 3H`` table.
 * A node's message is computed once, when its state is final; gate and mapper share one GEMM.
 * A GRU step from a zero state needs no GEMM (``W_hh 0 = 0``): the first node of each encoder
-  direction, and every new node before its first edge in decoding and teacher forcing.
+  direction, and every new node before its first edge in decoding and teacher forcing. Under
+  teacher forcing that state depends on the node's type alone, so it and its edge-MLP
+  projection are ``T``-row tables.
 * Under teacher forcing, the states used to score the edges into ``v`` are
   ``GRU(x_v, S_k)`` with ``S_k`` the suffix sums of true-edge messages, so all of them come
   from one batched GRU call per node.
@@ -267,8 +269,11 @@ class DVAE(nn.Module):
         """Teacher-forced type NLL and edge BCE, summed over real nodes of the batch."""
         B, N = op_ids.shape
         H = self.config.hidden_dim
-        gates = F.embedding(op_ids, self._input_gates(self.decoder))  # B x N x 3H
+        table = self._input_gates(self.decoder)  # T x 3H
+        gates = F.embedding(op_ids, table)  # B x N x 3H
         weight_hh, bias_hh = DeferredWeight(self.decoder.weight_hh), self.decoder.bias_hh
+        # a new node's state before any edge comes in depends on its type alone
+        zero_table = gru_from_zero(table, bias_hh)  # T x H
         message_weight = DeferredWeight(self.message_forward.state_weight())
         weight_earlier, weight_new, bias_first = self._edge_first_layer()
 
@@ -276,9 +281,10 @@ class DVAE(nn.Module):
         state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
         states = [state]
         messages = [self.message_forward(state, 0, message_weight)]
-        packed_states = []  # per v: R_v x H distinct states of the new node while its edges are scored
-        pair_rows = []  # per v: B x v, row of packed_states (all v) used to score edge k -> v
-        offset = 0
+        edge_states_all = []  # per v: E_v x H, the new node's states after each true incoming edge
+        pair_rows = []  # per v: B x v, the row scoring edge k -> v: edge state, or (after the loop) a type
+        pair_from_type = []  # per v: B x v, True where that row is the state before any edge
+        edge_offset = 0
         for v in range(1, N):
             contrib = adjacency[:, :v, v].unsqueeze(-1) * torch.stack(messages, 1)  # B x v x H
             suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = S_{j-1} = sum_{i >= j} contrib_i
@@ -289,7 +295,7 @@ class DVAE(nn.Module):
             edge_rows = flat_edge.nonzero().squeeze(1)  # E_v, graph-major
             edge_states = gru_cell(gates[:, v].index_select(0, edge_rows // v),
                                    suffix.reshape(-1, H).index_select(0, edge_rows), weight_hh, bias_hh)  # E_v x H
-            zero_states = gru_from_zero(gates[:, v], bias_hh)  # B x H
+            zero_states = F.embedding(op_ids[:, v], zero_table)  # B x H
             packed = torch.cat([edge_states, zero_states])  # (E_v + B) x H
             # (b, j) reads S_{j-1}: the first true edge at or after j in graph b, else graph b's zero row
             edges_before = (torch.cumsum(flat_edge, 0) - flat_edge.long()).view(B, v)  # B x v
@@ -297,9 +303,12 @@ class DVAE(nn.Module):
             zero_row = edge_rows.numel() + torch.arange(B, device=op_ids.device).unsqueeze(1)  # B x 1
             row_of = torch.cat([torch.where(edge_after, edges_before, zero_row), zero_row], 1)  # B x (v+1)
             state = packed.index_select(0, row_of[:, 0])  # every true edge in: the node's final state
-            packed_states.append(packed)
-            pair_rows.append(row_of[:, 1:] + offset)  # S_k for k = 0 .. v-1
-            offset += packed.shape[0]
+            local = row_of[:, 1:]  # B x v: S_k for k = 0 .. v-1
+            from_type = local >= edge_rows.numel()
+            pair_rows.append(torch.where(from_type, op_ids[:, v : v + 1].expand(-1, v), local + edge_offset))
+            pair_from_type.append(from_type)
+            edge_states_all.append(edge_states)
+            edge_offset += edge_rows.numel()
             states.append(state)
             messages.append(self.message_forward(state, v, message_weight))
 
@@ -314,8 +323,11 @@ class DVAE(nn.Module):
         # edges: every (k, v), k < v, in one pass
         pair_k, pair_v = _pair_index(N, op_ids.device)
         first_earlier = F.linear(node_states, weight_earlier, bias_first)  # B x N x 4H
-        projected_new = F.linear(torch.cat(packed_states, 0), weight_new)  # R x 4H
-        rows = torch.cat(pair_rows, 1)  # B x P, pairs ordered by v then k
+        # W_b h_new: one GEMM over every edge state, and a T-row table for the states before any edge
+        projected_new = torch.cat([F.linear(torch.cat(edge_states_all, 0), weight_new),
+                                   F.linear(zero_table, weight_new)])  # (E + T) x 4H
+        from_type = torch.cat(pair_from_type, 1)  # B x P, pairs ordered by v then k
+        rows = torch.cat(pair_rows, 1) + from_type * edge_offset  # B x P: types follow the E edge rows
         logits = self._edge_logits(first_earlier.index_select(1, pair_k),
                                    projected_new.index_select(0, rows.reshape(-1)).view(B, -1, projected_new.shape[-1]))  # B x P
         targets = adjacency[:, pair_k, pair_v]  # B x P
