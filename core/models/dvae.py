@@ -371,6 +371,8 @@ class DVAE(nn.Module):
         table = self._input_gates(self.decoder)  # T x 3H
         weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
         weight_earlier, weight_new, bias_first = self._edge_first_layer()
+        zero_table = gru_from_zero(table, bias_hh)  # T x H: a new node's state before any edge
+        zero_projected = F.linear(zero_table, weight_new)  # T x 4H: its W_b h
         # a final state feeds its message (2H), the edge MLP as an earlier node (4H) and the
         # next node's type MLP (2H): one GEMM
         final_weight = torch.cat([self.message_forward.state_weight(), weight_earlier, self.add_vertex[0].weight])  # 8H x H
@@ -425,9 +427,9 @@ class DVAE(nn.Module):
                 finished = finished | ends
                 break
             gates = table[new_types]  # live x 3H
-            state = gru_from_zero(gates, bias_hh)  # no edge in yet
+            state = zero_table[new_types]  # live x H: no edge in yet, a function of the type alone
             incoming = torch.zeros_like(state)
-            projected = F.linear(state, weight_new)  # live x 4H
+            projected = zero_projected[new_types]  # live x 4H
             for k in range(v - 1, -1, -1):
                 prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live
                 if stochastic:
