@@ -470,6 +470,8 @@ class DVAE(nn.Module):
                             for _ in range(position):
                                 torch.rand((B,), generator=generator, device=device)
                     break
+            if v == N - 2:  # the next node is the output: its type is fixed and it decides no edges
+                continue
             message, earlier, type_hidden = after_final(state, v)
             messages.append(message)
             first_earlier.append(earlier)
