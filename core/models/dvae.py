@@ -288,8 +288,8 @@ class DVAE(nn.Module):
         for v in range(1, N):
             contrib = adjacency[:, :v, v].unsqueeze(-1) * torch.stack(messages, 1)  # B x v x H
             suffix = contrib.flip(1).cumsum(1).flip(1)  # suffix[:, j] = S_{j-1} = sum_{i >= j} contrib_i
-            # S_k only changes where a true edge enters: the GRU runs on those rows, plus one row
-            # per graph for S_{v-1} = 0, whose hidden transform is just b_hh (no GEMM)
+            # S_k only changes where a true edge enters: the GRU runs on those rows; the state
+            # from S_{v-1} = 0 is the node type's row of zero_table
             edge_in = adjacency[:, :v, v] > 0  # B x v
             flat_edge = edge_in.reshape(-1)  # Bv
             edge_rows = flat_edge.nonzero().squeeze(1)  # E_v, graph-major
