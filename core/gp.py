@@ -35,6 +35,7 @@ statistics) and changes the optimiser, for speed on two CPU cores:
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
 from dataclasses import dataclass
 
@@ -312,8 +313,6 @@ def refit_variational(gp: SparseGP, X_train: np.ndarray, y_train: np.ndarray,
         >>> gp = fit_sparse_gp(X, y)                          # kernel and inducing points
         >>> gp = refit_variational(gp, X_all, y_all)          # exact q(u) on more data
     """
-    import copy
-
     started = time.perf_counter()
     model = copy.deepcopy(gp.model)
     likelihood = copy.deepcopy(gp.likelihood)

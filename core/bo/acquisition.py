@@ -154,13 +154,10 @@ def propose_in_box(gp: SparseGP, lower: np.ndarray, upper: np.ndarray, q: int, b
 
             optimizer.step(closure)
             with torch.no_grad():
-                unit.clamp_(0.0, 1.0)
-            with torch.no_grad():
-                candidates = torch.cat([unit.detach(), starts])  # 2r x d: an ascent never loses its start
+                candidates = torch.cat([unit.clamp(0.0, 1.0), starts])  # 2r x d: an ascent never loses its start
                 point = lower_t + candidates[int(torch.argmax(acquisition(candidates)))] * span  # d
                 chosen.append(point)
-                mean, _ = model.mean_and_variance(point.unsqueeze(0))
-                best_f = max(best_f, float(mean))  # its fantasy
+                best_f = max(best_f, float(model.mean(point.unsqueeze(0))))  # its fantasy
     return torch.stack(chosen).cpu().double().numpy()  # q x d
 
 

@@ -393,6 +393,18 @@ class DVAE(nn.Module):
         op_ids[:, 0] = START_TYPE
         finished = torch.zeros(B, dtype=torch.bool, device=device)
 
+        def draw_as_positions_from(first: int) -> None:
+            """Make the random draws that positions ``first .. N-1`` make for a full batch (a
+            type draw except at the output node, one edge draw per earlier node), so skipping
+            their work leaves the generator where the dense path leaves it."""
+            if not stochastic:
+                return
+            for position in range(first, N):
+                if position < N - 1:
+                    torch.multinomial(torch.ones(B, T, device=device), 1, generator=generator)
+                for _ in range(position):
+                    torch.rand((B,), generator=generator, device=device)
+
         h0 = torch.tanh(self.fc_init(z))
         state = gru_cell(table[START_TYPE].expand(B, -1), h0, weight_hh, bias_hh)
         message, earlier, type_hidden = after_final(state, 0)
@@ -421,9 +433,7 @@ class DVAE(nn.Module):
             deciding = active & ~ends
 
             if v == N - 1:  # every graph ends here: nothing to decide, only random draws to keep
-                if stochastic:
-                    for _ in range(v):
-                        torch.rand((B,), generator=generator, device=device)
+                draw_as_positions_from(v)
                 finished = finished | ends
                 break
             gates = table[new_types]  # live x 3H
@@ -462,13 +472,8 @@ class DVAE(nn.Module):
                 state, finished = state[keep], finished[keep]
                 messages = [m[keep] for m in messages]
                 first_earlier = [e[keep] for e in first_earlier]
-                if rows.numel() == 0:  # all done: make the draws the later positions would make
-                    if stochastic:
-                        for position in range(v + 1, N):
-                            if position < N - 1:
-                                torch.multinomial(torch.ones(B, T, device=device), 1, generator=generator)
-                            for _ in range(position):
-                                torch.rand((B,), generator=generator, device=device)
+                if rows.numel() == 0:  # all done
+                    draw_as_positions_from(v + 1)
                     break
             if v == N - 2:  # the next node is the output: its type is fixed and it decides no edges
                 continue
