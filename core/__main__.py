@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .config import PRESETS
 from .errors import OpEmbedError
 
 EPILOG = """examples:
@@ -22,6 +23,7 @@ EPILOG = """examples:
   python -m core bo runs/cora-learned --rounds 10 --batch-size 50 --seeds 10
   python -m core bo-summary runs/cora-onehot runs/cora-learned
   python -m core export runs/cora-onehot runs/cora-learned --format pdf --out figures/
+  python -m core recon-bound --space nbg-cora
   python -m core bench --json bench.json
   python -m core demo --out assets/demo
 """
@@ -44,7 +46,7 @@ def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a D-VAE (one-hot) or DVAE-EMB (learned) model")
     p.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
     p.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
-    p.add_argument("--preset", choices=["paper", "cpu", "quick", "tiny"], default="quick")
+    p.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     p.add_argument("--out", required=True, type=Path, help="run directory to write")
     p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
     p.add_argument("--embedding-dim", type=int, default=3, help="size of learned embeddings (default 3, the paper's)")
@@ -54,6 +56,22 @@ def _add_train(sub) -> None:
     p.add_argument("--hidden-dim", type=int, default=None, help="override the preset")
     p.add_argument("--latent-dim", type=int, default=None, help="override the preset")
     p.add_argument("--lr", type=float, default=None, help="override the preset")
+    p.add_argument("--schedule", choices=["plateau", "cosine", "constant"], default=None,
+                   help="learning-rate schedule (override the preset; paper: plateau)")
+    p.add_argument("--warmup-epochs", type=float, default=None, help="cosine: epochs of linear warm-up")
+    p.add_argument("--grad-clip", type=float, default=None, help="clip the per-graph gradient norm (0: off)")
+    p.add_argument("--beta", type=float, default=None, help="KL weight (default 0.005, the papers')")
+    p.add_argument("--kl-warmup-epochs", type=float, default=None, help="ramp the KL weight up over these epochs")
+    p.add_argument("--eps-scale", type=float, default=None,
+                   help="scale of the reparameterisation noise (default 0.01, the papers')")
+    p.add_argument("--stop-at-recon", type=float, default=None,
+                   help="end once the per-epoch recon_greedy reaches this share (e.g. 0.99) and valid_prior "
+                        "reaches --stop-at-valid")
+    p.add_argument("--stop-at-valid", type=float, default=0.99, help="validity needed by --stop-at-recon")
+    p.add_argument("--monitor-graphs", type=int, default=500,
+                   help="test graphs greedily reconstructed after each epoch (0: no monitor)")
+    p.add_argument("--monitor-prior-points", type=int, default=200,
+                   help="prior points greedily decoded after each epoch for valid_prior")
     p.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
@@ -86,9 +104,19 @@ def _cmd_train(args) -> None:
         epochs=pick(args.epochs, preset.epochs),
         batch_size=pick(args.batch_size, preset.batch_size),
         lr=pick(args.lr, preset.lr),
+        beta=pick(args.beta, preset.beta),
+        eps_scale=pick(args.eps_scale, preset.eps_scale),
+        schedule=pick(args.schedule, preset.schedule),
+        warmup_epochs=pick(args.warmup_epochs, preset.warmup_epochs),
+        grad_clip=pick(args.grad_clip, preset.grad_clip),
+        kl_warmup_epochs=pick(args.kl_warmup_epochs, preset.kl_warmup_epochs),
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
         precision=args.precision,
+        monitor_graphs=args.monitor_graphs,
+        monitor_prior_points=args.monitor_prior_points,
+        stop_at_recon=args.stop_at_recon,
+        stop_at_valid=args.stop_at_valid,
     )
     train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
               init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
@@ -103,7 +131,10 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--decode-times", type=int, default=10)
     p.add_argument("--prior-points", type=int, default=1000)
     p.add_argument("--gp-seeds", type=int, default=10)
-    p.add_argument("--parts", default="recon,prior,gp", help="comma-separated subset of recon,prior,gp")
+    p.add_argument("--parts", default="recon,prior,gp",
+                   help="comma-separated subset of recon,prior,gp,constrained (constrained: recon and prior "
+                        "again with the space's rules masked while decoding, reported beside the papers' figures)")
+    p.add_argument("--constrained", action="store_true", help="add the constrained part to --parts")
     p.add_argument("--no-progress", action="store_true")
     _add_common(p)
 
@@ -116,9 +147,11 @@ def _cmd_evaluate(args) -> None:
     config = runs.load_config(args.run)
     space, table = _load_space(config["space"], args.data_dir)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
-    unknown = set(parts) - {"recon", "prior", "gp"}
+    if args.constrained and "constrained" not in parts:
+        parts += ("constrained",)
+    unknown = set(parts) - {"recon", "prior", "gp", "constrained"}
     if unknown:
-        raise OpEmbedError(f"--parts: unknown {sorted(unknown)}; use recon, prior, gp")
+        raise OpEmbedError(f"--parts: unknown {sorted(unknown)}; use recon, prior, gp, constrained")
     eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
                              num_prior_points=args.prior_points, gp_seeds=args.gp_seeds)
     metrics = evaluate_run(args.run, space, table, resolve_device(args.device), eval_config,
@@ -139,6 +172,14 @@ def format_metrics_table(metrics_by_run: dict[str, dict]) -> str:
 
         lines.append(f"| {name} | {m.get('space', '?')} | {m.get('encoding', '?')} | {pct('recon_accuracy')} | "
                      f"{pct('validity')} | {pct('uniqueness')} | {pct('novelty')} | {pm('rmse')} | {pm('pearson')} |")
+    constrained = {name: m for name, m in metrics_by_run.items() if "constrained_validity" in m}
+    if constrained:  # beside the papers' figures, never instead of them
+        lines += ["", "Constrained decoding (`evaluate --constrained`: the space's rules masked while decoding):", "",
+                  "| run | recon % | valid % | unique % | novel % |", "|" + "---|" * 5]
+        for name, m in constrained.items():
+            lines.append(f"| {name} | " + " | ".join(
+                f"{100 * m[f'constrained_{key}']:.2f}" if f"constrained_{key}" in m else "—"
+                for key in ("recon_accuracy", "validity", "uniqueness", "novelty")) + " |")
     return "\n".join(lines)
 
 
@@ -213,6 +254,23 @@ def _cmd_export(args) -> None:
     print(f"wrote {len(written)} files to {args.out}")
 
 
+def _add_recon_bound(sub) -> None:
+    p = sub.add_parser("recon-bound", help="the most a D-VAE decoder can reconstruct exactly, greedily, in a space")
+    p.add_argument("--space", required=True, help="enas6 | nbg-<dataset>")
+    p.add_argument("--split", choices=["all", "train", "test"], default="all")
+    p.add_argument("--data-dir", default=None)
+
+
+def _cmd_recon_bound(args) -> None:
+    from .recon_bound import recon_bound
+
+    space, table = _load_space(args.space, args.data_dir)
+    result = recon_bound(table, space.max_nodes, None if args.split == "all" else table.indices(args.split))
+    print(f"{space.name} ({args.split}, {result.graphs} graphs): type collisions {100 * result.type_collisions:.2f} %, "
+          f"early-END risk {100 * result.end_collisions:.2f} %, edge collisions {100 * result.edge_collisions:.2f} %; "
+          f"greedy exact reconstruction is at most {100 * result.bound:.2f} %")
+
+
 # ---------------------------------------------------------------- data
 def _add_fetch(sub) -> None:
     p = sub.add_parser("fetch", help="download a dataset and check its sha256")
@@ -236,6 +294,7 @@ COMMANDS = {
     "smoothness": (_add_smoothness, _cmd_smoothness),
     "export": (_add_export, _cmd_export),
     "fetch": (_add_fetch, _cmd_fetch),
+    "recon-bound": (_add_recon_bound, _cmd_recon_bound),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 Encoding = Literal["onehot", "learned"]
 Precision = Literal["fp32", "bf16"]
+Schedule = Literal["plateau", "cosine", "constant"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,21 @@ class TrainConfig:
     lr: float = 1e-4  # Adam learning rate
     beta: float = 0.005  # weight of the KL term
     eps_scale: float = 0.01  # scale of the reparameterisation noise while training
+    schedule: Schedule = "plateau"  # plateau (the papers'): ReduceLROnPlateau on the train loss;
+    # cosine: linear warm-up to lr over warmup_epochs, then cosine decay to lr * min_lr_ratio
     lr_patience: int = 10  # ReduceLROnPlateau patience (epochs) on the train loss
     lr_factor: float = 0.1  # ReduceLROnPlateau factor
+    warmup_epochs: float = 0.0  # cosine: epochs of linear warm-up (steps are counted, so fractions work)
+    min_lr_ratio: float = 0.01  # cosine: the final learning rate as a share of lr
+    grad_clip: float = 0.0  # clip the gradient's global 2-norm to this (0: off, the papers')
+    kl_warmup_epochs: float = 0.0  # ramp the KL weight linearly from 0 to beta over these epochs (0: off)
     seed: int = 0  # seeds weights, shuffling and sampling
     checkpoint_every: int = 10  # epochs between checkpoints (and at the end)
     precision: Precision = "fp32"  # "bf16" runs the model under autocast
+    monitor_graphs: int = 500  # fixed test graphs for the per-epoch recon_greedy (0: no monitor)
+    monitor_prior_points: int = 200  # fixed prior points for the per-epoch valid_prior
+    stop_at_recon: float | None = None  # end once recon_greedy >= this and valid_prior >= stop_at_valid
+    stop_at_valid: float = 0.99  # the validity a stop_at_recon stop also needs
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,12 @@ class Preset:
     lr: float
     epochs: int
     bidirectional: bool = True
+    beta: float = 0.005
+    eps_scale: float = 0.01
+    schedule: Schedule = "plateau"
+    warmup_epochs: float = 0.0
+    grad_clip: float = 0.0
+    kl_warmup_epochs: float = 0.0
 
 
 PRESETS: dict[str, Preset] = {

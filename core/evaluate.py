@@ -26,6 +26,7 @@ from .batch import make_batch
 from .devices import autocast
 from .models.dvae import DVAE, DecodedGraphs
 from .spaces.base import ArchitectureTable, SearchSpace
+from .spaces.constraints import DecodeConstraints
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,15 @@ class EvalConfig:
 
 
 def decode_many(model: DVAE, z: torch.Tensor, stochastic: bool, generator: torch.Generator | None,
-                batch_size: int = 4096, precision: str = "fp32", progress: tqdm | None = None) -> DecodedGraphs:
-    """Decode ``z`` (``M x d``) in chunks of ``batch_size``."""
+                batch_size: int = 4096, precision: str = "fp32", progress: tqdm | None = None,
+                constraints: DecodeConstraints | None = None) -> DecodedGraphs:
+    """Decode ``z`` (``M x d``) in chunks of ``batch_size`` (``constraints``: opt-in masking)."""
     parts = []
     device = next(model.parameters()).device
     for start in range(0, len(z), batch_size):
         chunk = z[start : start + batch_size].to(device)
         with autocast(device, precision):
-            parts.append(model.decode(chunk, stochastic=stochastic, generator=generator))
+            parts.append(model.decode(chunk, stochastic=stochastic, generator=generator, constraints=constraints))
         if progress is not None:
             progress.update(len(chunk))
     return DecodedGraphs.concat(parts)
@@ -62,7 +64,8 @@ def exact_matches(decoded: DecodedGraphs, op_ids: np.ndarray, adjacency: np.ndar
 
 
 def reconstruction_accuracy(model: DVAE, table: ArchitectureTable, index: np.ndarray, config: EvalConfig,
-                            eps_scale: float, precision: str = "fp32", progress: bool = True) -> float:
+                            eps_scale: float, precision: str = "fp32", progress: bool = True,
+                            constraints: DecodeConstraints | None = None) -> float:
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(config.seed)
     batch = make_batch(table, index).to(device)
@@ -78,7 +81,7 @@ def reconstruction_accuracy(model: DVAE, table: ArchitectureTable, index: np.nda
     for _ in range(config.encode_times):
         z = model.reparameterize(mu, logvar, eps_scale, generator)
         z = z.repeat(config.decode_times, 1)  # (decode_times * n) x d
-        decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar)
+        decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar, constraints)
         matches += int(exact_matches(
             decoded,
             np.tile(target_ops, (config.decode_times, 1)),
@@ -90,7 +93,8 @@ def reconstruction_accuracy(model: DVAE, table: ArchitectureTable, index: np.nda
 
 
 def prior_metrics(model: DVAE, space: SearchSpace, train_latents: np.ndarray, train_keys: set[str],
-                  config: EvalConfig, precision: str = "fp32", progress: bool = True) -> dict:
+                  config: EvalConfig, precision: str = "fp32", progress: bool = True,
+                  constraints: DecodeConstraints | None = None) -> dict:
     device = next(model.parameters()).device
     generator = torch.Generator(device=device).manual_seed(config.seed + 1)
     mean = torch.tensor(train_latents.mean(0), dtype=torch.float32, device=device)
@@ -98,7 +102,7 @@ def prior_metrics(model: DVAE, space: SearchSpace, train_latents: np.ndarray, tr
     z = torch.randn(config.num_prior_points, train_latents.shape[1], generator=generator, device=device) * std + mean
     z = z.repeat(config.decode_times, 1)
     bar = tqdm(total=len(z), desc="prior decodes", disable=not progress, unit="graph")
-    decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar)
+    decoded = decode_many(model, z, True, generator, config.decode_batch_size, precision, bar, constraints)
     bar.close()
     keys = valid_keys(space, decoded)
     valid = [k for k in keys if k is not None]
@@ -136,7 +140,7 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
     metrics: dict = {"run": str(run_dir), "space": space.name, "encoding": model.config.encoding}
     seconds: dict = {}
     path = Path(run_dir) / runs.METRICS
-    done = {"recon": "recon_accuracy", "prior": "validity", "gp": "rmse"}
+    done = {"recon": "recon_accuracy", "prior": "validity", "gp": "rmse", "constrained": "constrained_validity"}
     if resume and path.exists():  # a killed evaluation keeps its finished parts
         previous = runs.read_json(path)
         if previous.get("eval_config") == _config_dict(config):
@@ -167,6 +171,16 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
             **({} if config.gp_iterations is None else {"iterations": config.gp_iterations}),
         ))
         seconds["gp"] = time.perf_counter() - started
+    if "constrained" in parts:  # opt-in, reported beside the papers' unconstrained figures
+        started = time.perf_counter()
+        constraints = space.decode_constraints()
+        recon = reconstruction_accuracy(model, table, test_index, config, train_config.eps_scale, precision,
+                                        progress, constraints)
+        train_keys = {table.keys[i] for i in train_index}
+        prior = prior_metrics(model, space, mu[train_index], train_keys, config, precision, progress, constraints)
+        metrics["constrained_recon_accuracy"] = recon
+        metrics.update({f"constrained_{name}": value for name, value in prior.items() if name != "num_prior_decodes"})
+        seconds["constrained"] = time.perf_counter() - started
     save()
     return {**metrics, "seconds": seconds}
 

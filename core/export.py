@@ -39,6 +39,8 @@ from .figures import (
     onehot_vectors,
     property_correlation_bar,
     property_scatter,
+    has_quality_columns,
+    quality_curves,
     training_curves,
 )
 
@@ -281,6 +283,9 @@ def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("u
     histories = {r.name: r.history for r in loaded if r.history is not None}
     if histories:
         figures["training_curves"] = (training_curves(histories), labelled(histories))
+        with_quality = {name: h for name, h in histories.items() if has_quality_columns(h)}
+        if with_quality:
+            figures["quality_curves"] = (quality_curves(with_quality), labelled(with_quality))
     with_metrics = {r.name: r.metrics for r in loaded if r.metrics}
     if with_metrics:
         table = metrics_table(with_metrics)

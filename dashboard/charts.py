@@ -98,6 +98,23 @@ def training_curves(runs: list[dict]):
     return _training_curves(refs) if refs else None
 
 
+@figure_cache(16)
+def _quality_curves(refs: tuple[RunRef, ...]):
+    from core.figures import quality_curves as build
+
+    return build({label: state._read_csv(str(Path(path) / HISTORY), mtime) for label, path, mtime in refs})
+
+
+def quality_curves(runs: list[dict]):
+    """``recon_greedy`` and ``valid_prior`` against wall time and epoch, or ``None`` when no
+    run's history carries them."""
+    from core.figures import has_quality_columns
+
+    with_quality = [r for r in runs if state.history(r) is not None and has_quality_columns(state.history(r))]
+    refs = _refs(with_quality, HISTORY)
+    return _quality_curves(refs) if refs else None
+
+
 # ---------------------------------------------------------------- latent space
 @st.cache_data(show_spinner=False, max_entries=4)
 def properties(space_name: str) -> pd.DataFrame:

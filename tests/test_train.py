@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from core import runs
 from core.config import ModelConfig, TrainConfig
 from core.errors import RunDirError
 from core.spaces import get_space
-from core.train import train_run
+from core.train import kl_weight, make_scheduler, train_run
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +104,100 @@ def test_warm_start_copies_embeddings(small_space, tmp_path):
               init_embeddings_from=tmp_path / "source", progress=False)
     warm = runs.read_json(tmp_path / "warm" / runs.EMBEDDINGS)["snapshots"][0]["vectors"]
     np.testing.assert_allclose(warm, source)
+
+
+def test_history_has_quality_figures_and_wall_time(small_space, tmp_path):
+    space, table = small_space
+    model_config, train_config = _configs(space, 2)
+    train_run(space, table, model_config, train_config, tmp_path / "run", torch.device("cpu"), progress=False)
+    history = pd.read_csv(tmp_path / "run" / runs.HISTORY)
+    assert {"recon_greedy", "valid_prior", "wall_seconds", "monitor_seconds"} <= set(history.columns)
+    assert history["recon_greedy"].between(0, 1).all() and history["valid_prior"].between(0, 1).all()
+    wall = history["wall_seconds"].to_numpy()
+    assert wall[1] > wall[0] >= history["seconds"].iloc[0]
+
+
+def test_stop_at_recon_ends_the_run_with_its_final_files_and_stays_stopped(small_space, tmp_path):
+    space, table = small_space
+    model_config, train_config = _configs(space, 5)
+    # every model meets a zero target: the run must end after its first epoch, fully written
+    stopping = dataclasses.replace(train_config, stop_at_recon=0.0, stop_at_valid=0.0, checkpoint_every=10)
+    run = tmp_path / "run"
+    train_run(space, table, model_config, stopping, run, torch.device("cpu"), progress=False)
+    assert list(pd.read_csv(run / runs.HISTORY)["epoch"]) == [1]
+    assert torch.load(run / runs.MODEL, weights_only=True)["epoch"] == 1
+    assert (run / runs.LATENTS).exists() and (run / runs.CHECKPOINT).exists()
+    train_run(space, table, model_config, stopping, run, torch.device("cpu"), resume=True, progress=False)
+    assert list(pd.read_csv(run / runs.HISTORY)["epoch"]) == [1]
+    # an unreachable validity keeps it training to the last epoch
+    never = dataclasses.replace(stopping, stop_at_valid=1.01)
+    train_run(space, table, model_config, never, tmp_path / "never", torch.device("cpu"), progress=False)
+    assert list(pd.read_csv(tmp_path / "never" / runs.HISTORY)["epoch"]) == [1, 2, 3, 4, 5]
+
+
+def test_cosine_schedule_warms_up_then_decays_to_the_floor():
+    config = TrainConfig(epochs=10, lr=1.0, schedule="cosine", warmup_epochs=2, min_lr_ratio=0.1)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=config.lr)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=5)
+    rates = []
+    for _ in range(50):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    rates.append(optimizer.param_groups[0]["lr"])
+    assert rates[0] == pytest.approx(0.1) and rates[9] == pytest.approx(1.0)  # 10 warm-up steps
+    assert all(a <= b for a, b in zip(rates[:10], rates[1:10]))
+    assert all(a >= b for a, b in zip(rates[10:], rates[11:]))
+    assert rates[30] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * 20 / 40)))
+    assert rates[-1] == pytest.approx(0.1)
+
+
+def test_kl_weight_ramps_to_beta():
+    config = TrainConfig(beta=0.01, kl_warmup_epochs=4)
+    assert kl_weight(config, 0) == 0
+    assert kl_weight(config, 1) == pytest.approx(0.0025)
+    assert kl_weight(config, 10) == pytest.approx(0.01)
+    assert kl_weight(TrainConfig(beta=0.01), 0) == 0.01
+
+
+def test_gradient_clipping_changes_training(small_space, tmp_path):
+    space, table = small_space
+    model_config, train_config = _configs(space, 1)
+    device = torch.device("cpu")
+    train_run(space, table, model_config, train_config, tmp_path / "plain", device, progress=False)
+    clipped = dataclasses.replace(train_config, grad_clip=1e-3)
+    train_run(space, table, model_config, clipped, tmp_path / "clipped", device, progress=False)
+    plain = pd.read_csv(tmp_path / "plain" / runs.HISTORY)["loss"].iloc[0]
+    clip = pd.read_csv(tmp_path / "clipped" / runs.HISTORY)["loss"].iloc[0]
+    assert clip > plain  # tiny clipped steps learn less in the first epoch
+
+
+def test_a_killed_cosine_run_resumes_to_the_weights_of_an_unbroken_run(small_space, tmp_path, monkeypatch):
+    space, table = small_space
+    model_config, train_config = _configs(space, 3)
+    config = dataclasses.replace(train_config, schedule="cosine", warmup_epochs=1, grad_clip=0.5,
+                                 kl_warmup_epochs=2)
+    device = torch.device("cpu")
+    train_run(space, table, model_config, config, tmp_path / "whole", device, progress=False)
+
+    import core.train as train_module
+
+    real = train_module.iterate_batches
+    calls = {"n": 0}
+
+    def crashing(*args, **kwargs):  # the kill comes half-way through epoch 2
+        calls["n"] += 1
+        for number, batch in enumerate(real(*args, **kwargs)):
+            if calls["n"] == 2 and number == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    monkeypatch.setattr(train_module, "iterate_batches", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(space, table, model_config, config, tmp_path / "broken", device, progress=False)
+    monkeypatch.setattr(train_module, "iterate_batches", real)
+    train_run(space, table, model_config, config, tmp_path / "broken", device, resume=True, progress=False)
+    whole = torch.load(tmp_path / "whole" / runs.MODEL, weights_only=True)["state_dict"]
+    resumed = torch.load(tmp_path / "broken" / runs.MODEL, weights_only=True)["state_dict"]
+    for name in whole:
+        assert torch.equal(whole[name], resumed[name]), name

@@ -12,7 +12,7 @@ from .metrics import metrics_table, metrics_table_figure
 from .properties import property_correlation_bar, property_scatter
 from .smoothness import distance_scatter, knn_spread_bar
 from .style import op_colors, run_colors, style_figure
-from .training import training_curves
+from .training import has_quality_columns, quality_curves, training_curves
 
 __all__ = [
     "best_so_far_figure",
@@ -31,7 +31,9 @@ __all__ = [
     "nearest_neighbours",
     "onehot_vectors",
     "op_colors",
+    "has_quality_columns",
     "property_correlation_bar",
+    "quality_curves",
     "property_scatter",
     "run_colors",
     "style_figure",

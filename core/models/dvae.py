@@ -49,6 +49,7 @@ from torch import Tensor, nn
 
 from ..config import ModelConfig
 from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from ..spaces.constraints import DecodeConstraints
 from .deferred_weight import DeferredWeight
 from .op_encoder import OpEncoder, make_op_encoder
 
@@ -349,7 +350,7 @@ class DVAE(nn.Module):
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
     def decode(self, z: Tensor, stochastic: bool = True, generator: torch.Generator | None = None,
-               compact: bool | None = None) -> DecodedGraphs:
+               compact: bool | None = None, constraints: DecodeConstraints | None = None) -> DecodedGraphs:
         """Decode latent points into graphs.
 
         Args:
@@ -361,6 +362,8 @@ class DVAE(nn.Module):
                 both would need host synchronisations, so every row is computed and masked).
                 Both give the same graphs; random draws are made for the whole batch either
                 way, so a seeded stochastic decode does not depend on it.
+            constraints: mask the choices a space forbids (opt-in, not the papers' protocol;
+                see :mod:`core.spaces.constraints`). The random draws are the same as without.
         Returns:
             :class:`DecodedGraphs` on the CPU.
         """
@@ -415,6 +418,10 @@ class DVAE(nn.Module):
                 new_types = torch.full((live,), END_TYPE, dtype=torch.long, device=device)
             else:
                 type_logits = self.add_vertex[2](type_hidden).float()  # live x T
+                if constraints is not None:
+                    type_logits[:, START_TYPE] = -torch.inf
+                    if v < constraints.min_nodes - 1:
+                        type_logits[:, END_TYPE] = -torch.inf
                 if stochastic:
                     probs = torch.softmax(type_logits, -1)
                     if live < B:  # finished rows draw too: the same random stream as a full batch
@@ -440,6 +447,7 @@ class DVAE(nn.Module):
             state = zero_table[new_types]  # live x H: no edge in yet, a function of the type alone
             incoming = torch.zeros_like(state)
             projected = zero_projected[new_types]  # live x 4H
+            has_input = torch.zeros_like(deciding)  # live: an edge into v was drawn (single_input)
             for k in range(v - 1, -1, -1):
                 prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live
                 if stochastic:
@@ -447,6 +455,12 @@ class DVAE(nn.Module):
                     edge = (draws[rows] if live < B else draws) < prob
                 else:
                     edge = prob > 0.5
+                if constraints is not None:
+                    if constraints.chain and k == v - 1:
+                        edge = torch.ones_like(edge)
+                    if constraints.single_input:
+                        edge = (edge & ~has_input) | (~has_input if k == 0 else torch.zeros_like(edge))
+                        has_input = has_input | edge
                 edge = edge & deciding
                 adjacency[:, k, v] |= edge
                 # the new node's state changes only where the edge was added

@@ -17,6 +17,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from core.spaces.constraints import DecodeConstraints
+
 START_TYPE = 0
 END_TYPE = 1
 PAD_TYPE = -1  # op id of padding positions after a graph's output node
@@ -114,6 +116,10 @@ class SearchSpace:
         if np.any(indegree[1:] == 0) or np.any(outdegree[: n - 1] == 0):
             return False
         return True
+
+    def decode_constraints(self) -> DecodeConstraints:
+        """The rules opt-in ``--constrained`` decoding enforces: here, complete graphs only."""
+        return DecodeConstraints(min_nodes=self.max_nodes)
 
     def to_networkx(self, op_ids: np.ndarray, adjacency: np.ndarray, num_nodes: int) -> nx.DiGraph:
         """A ``networkx.DiGraph`` whose nodes carry ``type`` (int) and ``label`` (name)."""

@@ -21,6 +21,7 @@ import numpy as np
 from core.data_dir import resolve_data_dir
 from core.errors import DataFileError
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
+from core.spaces.constraints import DecodeConstraints
 
 ENAS_OPS = ["conv3", "sep3", "conv5", "sep5", "avg3", "max3"]
 BURN_IN = 1000  # leading lines of the file the reference protocol leaves out
@@ -197,6 +198,10 @@ class EnasSpace(SearchSpace):
             parts.append(int(op_ids[node]) - 2)
             parts.extend(int(bit != 0) for bit in adjacency[: node - 1, node])
         return " ".join(map(str, parts))
+
+    def decode_constraints(self) -> DecodeConstraints:
+        """Complete graphs whose every layer reads the layer before it."""
+        return DecodeConstraints(min_nodes=self.max_nodes, chain=True)
 
     def is_valid(self, op_ids: np.ndarray, adjacency: np.ndarray, num_nodes: int) -> bool:
         """D-VAE's ``is_valid_ENAS``: a valid DAG (base rules) in which every node before

@@ -27,6 +27,7 @@ from nas_bench_graph import Arch, gnn_list, gnn_list_proteins, light_read, link_
 
 from core.errors import OpEmbedError
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
+from core.spaces.constraints import DecodeConstraints
 
 NBG_DATASETS = ["cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"]
 NUM_OPS = 4  # operations per architecture
@@ -189,6 +190,10 @@ class NasBenchGraphSpace(SearchSpace):
         if key is None:
             raise ValueError(f"nas_bench_graph cannot hash link list {parsed[0]}")
         return key
+
+    def decode_constraints(self) -> DecodeConstraints:
+        """Six nodes, every operation with exactly one input."""
+        return DecodeConstraints(min_nodes=NUM_NODES, single_input=True)
 
     def is_valid(self, op_ids: np.ndarray, adjacency: np.ndarray, num_nodes: int) -> bool:
         """Base DAG rules, six nodes, one input per operation, the output fed by exactly the

@@ -42,6 +42,17 @@ for run in selected:
     if state.history(run) is None and run["status"] != BROKEN:
         st.info(f"**{run['name']}** has no history.csv yet: no epoch has finished.")
 
+st.subheader("Time to quality")
+quality = charts.quality_curves(selected)
+if quality is not None:
+    st.caption("After every epoch, training decodes the latent means of a fixed sample of test graphs and a "
+               "fixed set of prior points greedily: the share reconstructed exactly and the share valid, "
+               "against wall time and epoch. `train --stop-at-recon 0.99` ends a run on the dotted line.")
+    st.plotly_chart(quality, key="quality_curves")
+elif selected:
+    st.info("The selected runs were trained before the per-epoch quality monitor existed: "
+            "their history.csv has no recon_greedy or valid_prior.")
+
 st.subheader("Every run")
 for run in runs:
     title = f"{run['name']} · {run['space'] or '?'} · {run['encoding'] or '?'} · {run['status']}"
