@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import PRESETS
 from .errors import OpEmbedError
+from .validation import check_output_dir, require_at_least, require_positive, require_share
 
 EPILOG = """examples:
   python -m core fetch enas6
@@ -80,15 +81,90 @@ def _add_train(sub) -> None:
     _add_common(p)
 
 
+def _check_train_arguments(args) -> None:
+    """Every numeric flag of ``train`` in range (before anything is read or written)."""
+    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                        ("--hidden-dim", args.hidden_dim), ("--latent-dim", args.latent_dim),
+                        ("--embedding-dim", args.embedding_dim), ("--checkpoint-every", args.checkpoint_every)):
+        require_at_least(flag, value, 1)
+    require_positive("--lr", args.lr)
+    for flag, value in (("--warmup-epochs", args.warmup_epochs), ("--grad-clip", args.grad_clip),
+                        ("--beta", args.beta), ("--kl-warmup-epochs", args.kl_warmup_epochs),
+                        ("--eps-scale", args.eps_scale), ("--monitor-graphs", args.monitor_graphs),
+                        ("--monitor-prior-points", args.monitor_prior_points)):
+        require_at_least(flag, value, 0)
+    require_share("--stop-at-recon", args.stop_at_recon)
+    require_share("--stop-at-valid", args.stop_at_valid)
+
+
+def _check_train_output(args, space) -> None:
+    """``--out`` is writable; a fresh run never lands on an existing one; a resumed run has a
+    readable config and checkpoint that agree with the flags."""
+    from . import runs
+    from .validation import run_entries
+
+    check_output_dir(args.out, "--out")
+    if not args.resume:
+        existing = run_entries(args.out)
+        if existing:
+            raise OpEmbedError(
+                f"--out {args.out}: already holds a run ({', '.join(existing)}); nothing was written\n"
+                f"  fix: pass --resume to continue it, or choose another --out (delete the folder yourself to "
+                "start it over)")
+        return
+    config_path = args.out / runs.CONFIG
+    if config_path.exists():
+        config = runs.load_config(args.out)
+        runs.model_config_of(config, config_path)
+        runs.train_config_of(config, config_path)
+        if config["space"] != space.name:
+            raise OpEmbedError(f"--space {space.name}: the run in {args.out} was trained on {config['space']}\n"
+                               f"  fix: resume it with --space {config['space']}")
+    if not (args.out / runs.CHECKPOINT).exists():
+        return  # train_run says what is missing, before it writes
+    state = runs.load_checkpoint(args.out)
+    if args.epochs is not None and args.epochs < state["epoch"]:
+        raise OpEmbedError(f"--epochs {args.epochs}: the run in {args.out} is already at epoch {state['epoch']}\n"
+                           f"  fix: resume with --epochs {state['epoch']} or more, or leave --epochs out")
+
+
+def _check_warm_start(args, space) -> None:
+    """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
+    from . import runs
+
+    if args.init_embeddings_from is None:
+        return
+    if args.encoding != "learned":
+        raise OpEmbedError(f"--init-embeddings-from needs --encoding learned, not {args.encoding}")
+    if args.resume:
+        raise OpEmbedError("--init-embeddings-from starts a run; a resumed run keeps its own embeddings")
+    source = Path(args.init_embeddings_from)
+    if not source.is_dir():
+        raise OpEmbedError(f"--init-embeddings-from {source}: no such run directory")
+    path = source / runs.EMBEDDINGS
+    if not path.exists():
+        raise OpEmbedError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
+    data = runs.load_embeddings(source)
+    vectors = data["snapshots"][-1]["vectors"]
+    shape = (len(vectors), len(vectors[0]))
+    wanted = (space.num_node_types, args.embedding_dim)
+    if shape != wanted:
+        raise OpEmbedError(f"{path}: its vectors are {shape[0]} x {shape[1]}, this model needs {wanted[0]} x "
+                           f"{wanted[1]} ({space.name}, --embedding-dim {args.embedding_dim})")
+
+
 def _cmd_train(args) -> None:
     from .config import PRESETS, ModelConfig, TrainConfig
     from .devices import resolve_device
+    from .spaces import get_space
     from .train import train_run
 
-    if args.checkpoint_every < 1:
-        raise OpEmbedError("--checkpoint-every must be at least 1")
+    _check_train_arguments(args)
     device = resolve_device(args.device)
-    space, table = _load_space(args.space, args.data_dir)
+    space = get_space(args.space)
+    _check_train_output(args, space)
+    _check_warm_start(args, space)
+    table = space.load(args.data_dir)
     preset = PRESETS[args.preset]
     pick = lambda value, default: default if value is None else value  # noqa: E731
     model_config = ModelConfig(
@@ -144,17 +220,24 @@ def _cmd_evaluate(args) -> None:
     from .devices import resolve_device
     from .evaluate import EvalConfig, evaluate_run
 
-    config = runs.load_config(args.run)
-    space, table = _load_space(config["space"], args.data_dir)
+    for flag, value in (("--encode-times", args.encode_times), ("--decode-times", args.decode_times),
+                        ("--prior-points", args.prior_points), ("--gp-seeds", args.gp_seeds)):
+        require_at_least(flag, value, 1)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     if args.constrained and "constrained" not in parts:
         parts += ("constrained",)
     unknown = set(parts) - {"recon", "prior", "gp", "constrained"}
-    if unknown:
-        raise OpEmbedError(f"--parts: unknown {sorted(unknown)}; use recon, prior, gp, constrained")
+    if unknown or not parts:
+        raise OpEmbedError(f"--parts {args.parts}: unknown {sorted(unknown)}; use recon, prior, gp, constrained")
+    device = resolve_device(args.device)
+    config = runs.load_config(args.run)
+    check_output_dir(args.run, "RUN")
+    if (args.run / runs.METRICS).exists():
+        runs.load_metrics(args.run)  # a damaged metrics.json is reported, never overwritten
+    space, table = _load_space(config["space"], args.data_dir)
     eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
                              num_prior_points=args.prior_points, gp_seeds=args.gp_seeds)
-    metrics = evaluate_run(args.run, space, table, resolve_device(args.device), eval_config,
+    metrics = evaluate_run(args.run, space, table, device, eval_config,
                            progress=not args.no_progress, parts=parts)
     print(format_metrics_table({str(args.run): metrics}))
 
@@ -196,7 +279,7 @@ def _cmd_table(args) -> None:
         path = run / runs.METRICS
         if not path.exists():
             raise OpEmbedError(f"{path}: missing; run `python -m core evaluate {run}` first")
-        metrics[str(run)] = runs.read_json(path)
+        metrics[str(run)] = runs.load_metrics(run)
     print(format_metrics_table(metrics))
 
 
@@ -212,8 +295,13 @@ def _add_project(sub) -> None:
 
 
 def _cmd_project(args) -> None:
+    from . import runs
     from .projection import load_or_compute_projection
 
+    require_at_least("--n-neighbors", args.n_neighbors, 2)
+    require_share("--min-dist", args.min_dist)
+    runs.load_config(args.run)
+    check_output_dir(args.run / runs.PROJECTIONS, "RUN")
     frame = load_or_compute_projection(args.run, args.method, n_neighbors=args.n_neighbors,
                                        min_dist=args.min_dist, metric=args.metric, seed=args.seed)
     print(f"{args.method}: {len(frame)} points cached in {args.run / 'projections'}")
@@ -232,6 +320,8 @@ def _cmd_smoothness(args) -> None:
     from .smoothness import write_smoothness
 
     config = runs.load_config(args.run)
+    check_output_dir(args.run, "RUN")
+    runs.read_latents(args.run)  # before the (slower) space: a damaged file is reported at once
     space, table = _load_space(config["space"], args.data_dir)
     result = write_smoothness(args.run, space, table)
     print(json.dumps(result, indent=2, default=str))
@@ -248,8 +338,13 @@ def _add_export(sub) -> None:
 
 def _cmd_export(args) -> None:
     from .export import export_runs
+    from .projection import METHODS
 
     projections = tuple(p.strip() for p in args.projection.split(",") if p.strip())
+    unknown = [p for p in projections if p not in METHODS]
+    if unknown or not projections:
+        raise OpEmbedError(f"--projection {args.projection}: use umap, pca, tsne (comma-separated)")
+    check_output_dir(args.out, "--out")
     written = export_runs(args.runs, args.format, args.out, projections=projections, data_dir=args.data_dir)
     print(f"wrote {len(written)} files to {args.out}")
 

@@ -23,8 +23,8 @@ def _trained(run_dir: Path) -> bool:
     if not (run_dir / runs.MODEL).exists() or not (run_dir / runs.LATENTS).exists():
         return False
     config = runs.load_config(run_dir)
-    history = pd.read_csv(run_dir / runs.HISTORY)
-    return len(history) and int(history["epoch"].max()) >= int(config["train"]["epochs"])
+    history = runs.load_history(run_dir) if (run_dir / runs.HISTORY).exists() else pd.DataFrame()
+    return bool(len(history)) and int(history["epoch"].max()) >= runs.train_config_of(config).epochs
 
 
 def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", device: str = "auto",
@@ -52,7 +52,7 @@ def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", dev
             print(f"[demo] training {run_dir}", flush=True)
             train_run(space, table, model_config, train_config, run_dir, torch_device,
                       resume=(run_dir / runs.CHECKPOINT).exists(), preset=preset, progress=progress)
-        if not (run_dir / runs.METRICS).exists() or "rmse" not in runs.read_json(run_dir / runs.METRICS):
+        if not (run_dir / runs.METRICS).exists() or "rmse" not in runs.load_metrics(run_dir):
             print(f"[demo] evaluating {run_dir}", flush=True)
             evaluate_run(run_dir, space, table, torch_device, EvalConfig(), progress=progress)
         for method in ("umap", "pca", "tsne"):
@@ -77,8 +77,12 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo_main(args) -> None:
+    from .validation import check_output_dir, require_at_least
+
+    require_at_least("--epochs", args.epochs, 1)
+    check_output_dir(args.out, "--out")
     run_dirs = run_demo(args.out, args.space, args.preset, args.device, args.epochs, args.keep_checkpoints,
                         not args.no_progress)
     from .__main__ import format_metrics_table
 
-    print(format_metrics_table({str(d): runs.read_json(d / runs.METRICS) for d in run_dirs}))
+    print(format_metrics_table({str(d): runs.load_metrics(d) for d in run_dirs}))

@@ -132,7 +132,7 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
     from .gp import gp_test_metrics
 
     model, run_config = runs.load_model(run_dir, device)
-    train_config = runs.train_config_of(run_config)
+    train_config = runs.train_config_of(run_config, Path(run_dir) / runs.CONFIG)
     precision = train_config.precision
     latents = runs.read_latents(run_dir)
     mu = runs.latent_matrix(latents)
@@ -142,7 +142,7 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
     path = Path(run_dir) / runs.METRICS
     done = {"recon": "recon_accuracy", "prior": "validity", "gp": "rmse", "constrained": "constrained_validity"}
     if resume and path.exists():  # a killed evaluation keeps its finished parts
-        previous = runs.read_json(path)
+        previous = runs.load_metrics(run_dir)
         if previous.get("eval_config") == _config_dict(config):
             metrics.update({k: v for k, v in previous.items() if k not in ("seconds", "eval_config")})
             seconds.update(previous.get("seconds", {}))

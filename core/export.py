@@ -156,15 +156,9 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "run"
 
 
-def _read_optional_json(path: Path) -> dict | None:
-    try:
-        return runs.read_json(path) if path.exists() else None
-    except Exception:
-        return None
-
-
 class _Run:
-    """What one run directory holds, read once."""
+    """What one run directory holds, read once through the loaders of ``core.runs``: a
+    damaged file raises ``RunFileError`` naming it; an absent optional file is ``None``."""
 
     def __init__(self, path: Path, name: str):
         self.path = Path(path)
@@ -173,12 +167,15 @@ class _Run:
         self.space_name = self.config.get("space")
         self.node_types: list[str] = list(self.config.get("node_types") or [])
         self.encoding = (self.config.get("model") or {}).get("encoding", "onehot")
-        history = self.path / runs.HISTORY
-        self.history = pd.read_csv(history) if history.exists() and history.stat().st_size else None
-        self.metrics = _read_optional_json(self.path / runs.METRICS)
-        self.smoothness = _read_optional_json(self.path / runs.SMOOTHNESS)
-        self.embeddings = _read_optional_json(self.path / runs.EMBEDDINGS)
-        self.latents = runs.read_latents(self.path) if (self.path / runs.LATENTS).exists() else None
+        history = runs.load_history(self.path) if self._has(runs.HISTORY) else None
+        self.history = history if history is not None and len(history.columns) else None
+        self.metrics = runs.load_metrics(self.path) if self._has(runs.METRICS) else None
+        self.smoothness = runs.load_smoothness(self.path) if self._has(runs.SMOOTHNESS) else None
+        self.embeddings = runs.load_embeddings(self.path) if self._has(runs.EMBEDDINGS) else None
+        self.latents = runs.read_latents(self.path) if self._has(runs.LATENTS) else None
+
+    def _has(self, name: str) -> bool:
+        return (self.path / name).exists()
 
 
 class _Spaces:
@@ -208,10 +205,12 @@ def _bo_curves(run: _Run) -> pd.DataFrame | None:
     if not (run.path / runs.BO_DIR).is_dir():
         return None
     from .bo.summary import best_so_far_curves
-    from .errors import RunDirError
+    from .errors import RunDirError, RunFileError
 
     try:
         frame = best_so_far_curves(run.path)
+    except RunFileError:  # a damaged result file: said, never skipped silently
+        raise
     except RunDirError:  # a bo/ folder without result files
         return None
     if frame is None or frame.empty:
@@ -242,7 +241,7 @@ def _decoded_frame(space, table, graphs) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- every figure
 def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("umap",),
-                      data_dir: Path | None = None, seed: int = 0) -> FigureSet:
+                      data_dir: Path | None = None, seed: int = 0, cache_projections: bool = True) -> FigureSet:
     """Every dashboard figure for these runs, each with the data behind it.
 
     Figures are left out where a run lacks their input (no ``metrics.json``, a one-hot run
@@ -255,6 +254,8 @@ def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("u
         projections: latent-scatter projections to include (``"umap"``, ``"pca"``, ``"tsne"``).
         data_dir: where the ENAS data file lives (default: the usual data directory).
         seed: seeds the sampled pairs, interpolation ends and great-circle directions.
+        cache_projections: read and write projections in each run's ``projections/``
+            (``False``: compute them in memory only).
 
     Returns:
         name -> ``(figure, data)``; names are file-name safe, e.g. ``"latent_umap"``,
@@ -302,7 +303,7 @@ def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("u
     for method in projections:
         panels = {}
         for r in with_latents:
-            projected = load_or_compute_projection(r.path, method)
+            projected = load_or_compute_projection(r.path, method, cache=cache_projections)
             # rows follow latents.parquet; the projection's "y" is a coordinate, so the
             # objective comes in as "objective" (and y_test as "test")
             panel = projected.copy()
@@ -490,11 +491,14 @@ def export_runs(run_dirs: Sequence[Path], fmt: str | Sequence[str], out_dir: Pat
     Example:
         >>> export_runs([Path("runs/a")], "pdf", Path("figures"))
     """
+    from .validation import check_output_dir
+
     formats = [fmt] if isinstance(fmt, str) else list(fmt)
     formats = [_check_format(f) for f in formats]
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out_dir, "--out")  # before the work, not after it
     figures = build_all_figures(run_dirs, projections=projections, data_dir=data_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)  # only once every input has been read
     written: list[Path] = []
     if "html" in formats:
         path = out_dir / "plotly.min.js"
@@ -512,14 +516,16 @@ def export_runs(run_dirs: Sequence[Path], fmt: str | Sequence[str], out_dir: Pat
 
 
 def export_zip(run_dirs: Sequence[Path], formats: Sequence[str] = ("png", "pdf"),
-               projections: Sequence[str] = ("umap",), data_dir: Path | None = None) -> bytes:
+               projections: Sequence[str] = ("umap",), data_dir: Path | None = None,
+               cache_projections: bool = True) -> bytes:
     """Every figure in each of ``formats`` plus its CSV, as one zip (the dashboard's
     "Export all"). Layout: ``figures/<name>.<fmt>``, ``data/<name>.csv`` and, with HTML,
     ``figures/plotly.min.js``."""
     if isinstance(formats, str):
         formats = [formats]
     formats = [_check_format(f) for f in formats]
-    figures = build_all_figures(run_dirs, projections=projections, data_dir=data_dir)
+    figures = build_all_figures(run_dirs, projections=projections, data_dir=data_dir,
+                                cache_projections=cache_projections)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         if "html" in formats:

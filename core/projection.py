@@ -162,7 +162,7 @@ def projection_path(run_dir: Path, method: str, params: dict | None = None) -> P
 
 
 def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progress_callback: ProgressCallback | None = None,
-                               **params) -> pd.DataFrame:
+                               cache: bool = True, **params) -> pd.DataFrame:
     """The 2-D projection of a run's latents, from the cache or computed and cached.
 
     The cache is recomputed when ``latents.parquet`` is newer than it or its keys differ.
@@ -172,6 +172,8 @@ def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progre
         method: ``"umap"``, ``"pca"`` or ``"tsne"``.
         progress_callback: called as ``callback(fraction, message)`` before and after the
             computation (``st.progress(...).progress`` fits).
+        cache: read and write ``projections/`` (default). ``False`` computes in memory and
+            touches nothing on disk (the dashboard, for a run outside its roots).
         **params: ``n_neighbors``, ``min_dist``, ``metric``, ``seed`` (see :func:`project`).
 
     Returns:
@@ -184,10 +186,10 @@ def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progre
     path = projection_path(run_dir, method, params)
     latents_path = run_dir / runs.LATENTS
     latents = runs.read_latents(run_dir)
-    if path.exists() and path.stat().st_mtime >= latents_path.stat().st_mtime:
+    if cache and path.exists() and path.stat().st_mtime >= latents_path.stat().st_mtime:
         try:
             cached = pd.read_parquet(path)
-        except Exception:  # a damaged cache file is recomputed
+        except Exception:  # a cache, not a run file: a damaged one is recomputed
             cached = None
         if cached is not None and list(cached.columns) == ["key", "x", "y"] and \
                 cached["key"].astype(str).tolist() == latents["key"].astype(str).tolist():
@@ -200,7 +202,8 @@ def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progre
     started = time.perf_counter()
     xy = project(runs.latent_matrix(latents), method, **typed)
     frame = pd.DataFrame({"key": latents["key"].astype(str).to_numpy(), "x": xy[:, 0], "y": xy[:, 1]})
-    runs.atomic_write_parquet(path, frame)
+    if cache:
+        runs.atomic_write_parquet(path, frame)
     if progress_callback is not None:
         progress_callback(1.0, f"{method.upper()} done in {time.perf_counter() - started:.0f} s")
     return frame

@@ -111,6 +111,17 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def check_bo_arguments(args: argparse.Namespace) -> None:
+    """Every numeric flag of ``bo`` in range, before anything is read or written."""
+    from ..validation import require_at_least
+
+    for flag, value in (("--rounds", args.rounds), ("--batch-size", args.batch_size), ("--seeds", args.seeds),
+                        ("--decode-attempts", args.decode_attempts), ("--gp-inducing", args.gp_inducing),
+                        ("--gp-iterations", args.gp_iterations), ("--num-restarts", args.num_restarts),
+                        ("--raw-samples", args.raw_samples)):
+        require_at_least(flag, value, 1)
+
+
 def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
     return dataclasses.replace(
         BOConfig(), rounds=args.rounds, batch_size=args.batch_size, decode_attempts=args.decode_attempts,
@@ -122,7 +133,16 @@ def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
 
 def bo_main(args: argparse.Namespace) -> int:
     """Run ``python -m core bo``; prints the summary of each run at the end."""
+    from .. import runs
+    from ..validation import check_output_dir
+
+    check_bo_arguments(args)
     config = bo_config_from_args(args)
+    resolve_device(args.device)
+    for run_dir in args.runs:  # every run readable and writable before the first search starts
+        runs.load_config(run_dir)
+        check_output_dir(Path(run_dir) / runs.BO_DIR, "RUN")
+        runs.read_latents(run_dir)
     for run_dir in args.runs:
         paths = run_bo_command(run_dir, methods=args.method, seeds=args.seeds, mode=args.mode,
                                oracle=args.oracle, device=args.device, data_dir=args.data_dir,
@@ -151,6 +171,12 @@ def bo_summary_main(args: argparse.Namespace) -> int:
         checkpoints = tuple(int(c) for c in args.checkpoints.split(",") if c.strip())
     except ValueError:
         raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: expected comma-separated round numbers, e.g. 1,5,10")
+    if not checkpoints or min(checkpoints) < 1:
+        raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: rounds are counted from 1")
+    if args.csv is not None:
+        from ..validation import check_output_file
+
+        check_output_file(args.csv, "--csv")
     frame: pd.DataFrame = summarise_bo(args.runs, checkpoints)
     print(summary_markdown(frame))
     if args.csv is not None:

@@ -123,7 +123,7 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
     path = Path(path)
     data = _new_file(problem, method, seed, config)
     if resume and path.exists():
-        saved = runs.read_json(path)
+        saved = runs.load_bo_result(path)
         _check_resumable(path, saved, data)
         if len(saved["rounds"]) >= config.rounds:
             return saved  # finished: left as it is

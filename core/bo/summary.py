@@ -6,7 +6,6 @@ the training set's best is reported beside it for reference.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ def load_results(run_dir: Path) -> list[dict]:
     """Every ``RUN/bo/*.json`` result file, sorted by method then seed.
 
     Raises:
-        RunDirError: the run has no BO results, or a file is not valid JSON.
+        RunDirError: the run has no BO results, or a file is damaged (``RunFileError``).
     """
     folder = Path(run_dir) / runs.BO_DIR
     files = sorted(folder.glob("*-seed*.json")) if folder.is_dir() else []
@@ -31,10 +30,7 @@ def load_results(run_dir: Path) -> list[dict]:
         raise RunDirError(f"{folder}: no BO results; run `python -m core bo {run_dir}` first")
     results = []
     for path in files:
-        try:
-            data = runs.read_json(path)
-        except json.JSONDecodeError as error:
-            raise RunDirError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
+        data = runs.load_bo_result(path)  # RunFileError (a RunDirError) names a damaged file
         data["path"] = str(path)
         results.append(data)
     order = {name: i for i, name in enumerate(METHODS)}

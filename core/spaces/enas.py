@@ -116,8 +116,15 @@ class EnasSpace(SearchSpace):
     def _parse_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         """Every line as a flat row (``A x F`` int64, ``F = L + L(L-1)/2``) and its accuracy
         (``A`` float64). Trailing blank lines are ignored; any other bad line raises."""
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
+        data = Path(path).read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DataFileError(path, f"byte 0x{data[error.start]:02x} is not UTF-8 text (expected `{LINE_FORMAT}`)",
+                                line=data.count(b"\n", 0, error.start) + 1,
+                                fix="fetch the file again with `python -m core fetch enas6`" if self.num_layers == 6
+                                else f"replace {self.file_name} with a clean copy") from None
+        lines = text.split("\n")
         while lines and not lines[-1].strip():
             lines.pop()
         flat_rows: list[list[int]] = []
