@@ -20,8 +20,8 @@ to parse (bad JSON, the wrong shape of data, bytes that are not UTF-8, a truncat
 PyTorch file, a garbled CSV) into a :class:`~core.errors.RunFileError` that reads
 ``PATH[:LINE]: what is wrong`` plus a ``fix:`` line.
 
-:func:`peek_model` and :func:`check_parquet` look at a file without loading it (no torch), for
-the dashboard's run discovery. Importing this module does not import torch.
+:func:`peek_model`, :func:`check_torch_file` and :func:`check_latents_file` look at a file
+without loading it (no torch), for the dashboard's run discovery. Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -131,13 +131,22 @@ def fix_for(path: Path) -> str:
         HISTORY: f"restore {path.name} from a backup, or delete it (the training curves are then left out)",
         EMBEDDINGS: f"restore {path.name} from a backup, or delete it (the embedding figures are then left out)",
         METRICS: f"delete {path} and run `python -m core evaluate {run}` again",
-        LATENTS: f"delete {path} and rewrite it with `python -m core train --space SPACE --out {run} --resume` "
-                 "(needs checkpoint.pt), or train again into a new --out",
+        LATENTS: f"delete {path} and rewrite it with `python -m core train --space {_space_name(run)} --out {run} "
+                 "--resume` (needs checkpoint.pt), or train again into a new --out",
         SMOOTHNESS: f"delete {path} and run `python -m core smoothness {run}` again",
     }
     if path.parent.name == BO_DIR:
         return f"delete {path} and run `python -m core bo {run.parent}` again (that search starts over)"
     return advice.get(path.name, f"restore {path.name} from a backup, or delete it")
+
+
+def _space_name(run_dir: Path) -> str:
+    """The space a run's config.json names, or ``SPACE`` when it cannot be read (for advice only)."""
+    try:
+        space = json.loads((Path(run_dir) / CONFIG).read_text(encoding="utf-8")).get("space")
+    except Exception:  # any damage: the advice keeps a placeholder
+        return "SPACE"
+    return space if isinstance(space, str) and re.fullmatch(r"[A-Za-z0-9_-]+", space) else "SPACE"
 
 
 def _missing(path: Path, why: str = "missing") -> RunFileError:
@@ -386,6 +395,12 @@ def _check_latent_columns(path: Path, columns: list[str]) -> list[str]:
     return latent
 
 
+def check_latents_file(path: Path) -> list[str]:
+    """The ``mu_*`` columns of a ``latents.parquet``, read from its footer only (cheap).
+    Raises :class:`RunFileError` when it is truncated, not Parquet, or lacks those columns."""
+    return _check_latent_columns(Path(path), check_parquet(path))
+
+
 def read_latents(run_dir: Path) -> pd.DataFrame:
     """``latents.parquet`` of a run: ``key``, ``split``, ``y``, (``y_test``), ``mu_0 .. mu_{d-1}``.
 
@@ -396,9 +411,9 @@ def read_latents(run_dir: Path) -> pd.DataFrame:
     path = Path(run_dir) / LATENTS
     if not path.exists():
         raise RunFileError(path, "missing; it is written at the end of training",
-                           fix=f"let training finish, or continue it with `python -m core train --space SPACE "
-                               f"--out {Path(run_dir)} --resume`")
-    _check_latent_columns(path, check_parquet(path))
+                           fix=f"let training finish, or continue it with `python -m core train --space "
+                               f"{_space_name(run_dir)} --out {Path(run_dir)} --resume`")
+    check_latents_file(path)
     try:
         frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow's errors on a damaged file

@@ -1,11 +1,18 @@
 """OpEmbed dashboard: compare a one-hot D-VAE run with a learned-embedding (DVAE-EMB) run.
 
-Run it with::
+Run it with (``make dashboard`` does)::
 
-    streamlit run dashboard/app.py -- --runs-dir runs
+    streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true \
+        --browser.gatherUsageStats false -- --runs-dir runs
+
+The flags keep the server private from whatever folder it is started (``.streamlit/config.toml``
+is read from the working directory only). ``--runs-dir`` may be repeated; the sidebar can
+choose only among those folders and the demo folder.
 
 This file is the router: page config, session-state defaults, the sidebar every page
 shares (runs directory, run A, run B) and ``st.navigation`` over ``dashboard/app_pages``.
+A run file found damaged while a page draws stops that page with one line, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, no
 
 import streamlit as st  # noqa: E402
 
+from core.errors import OpEmbedError  # noqa: E402
 from dashboard import state  # noqa: E402
 from dashboard.discovery import BROKEN  # noqa: E402
 
@@ -39,8 +47,16 @@ def _run_label(runs_by_path: dict[str, dict], path: str | None) -> str:
 
 
 with st.sidebar:
-    st.text_input("Runs directory", key="runs_dir", help="Folder searched (3 levels deep) for run directories.")
-    st.checkbox("Include the demo runs", key="include_demo", help=f"Runs shipped in {state.DEMO_DIR}.")
+    warning = state.bind_warning()
+    if warning:
+        st.warning(warning, icon=":material/public:")
+    st.text_input("Runs directory", key="runs_dir",
+                  help="Folder searched (3 levels deep) for run directories; one of the folders the dashboard was "
+                       "started with (`-- --runs-dir PATH`, repeatable), or a folder inside one.")
+    _, refusal = state.check_runs_dir(st.session_state.get("runs_dir"))
+    if refusal:
+        st.error(refusal, icon=":material/block:")
+    st.checkbox("Include the demo runs", key="include_demo", help="Runs shipped in assets/demo.")
     runs = state.all_runs()
     state.fix_selection(runs)
     by_path = {r["path"]: r for r in runs}
@@ -49,9 +65,10 @@ with st.sidebar:
                  placeholder="no runs found")
     st.selectbox("Run B", [state.NONE, *paths], key="run_b", format_func=lambda p: _run_label(by_path, p))
     if not runs:
-        st.caption(f"No runs in `{st.session_state['runs_dir']}`.")
+        st.caption(f"No runs in `{st.session_state['runs_dir']}`." if not refusal else "No runs shown.")
     else:
         st.caption(f"{len(runs)} run(s) found.")
+    st.caption("Runs folders: " + ", ".join(f"`{state.shown_root(root)}`" for root in state.launch_roots()))
 
 pages = [
     st.Page("app_pages/runs.py", title="Runs", icon=":material/table_chart:", default=True),
@@ -61,4 +78,7 @@ pages = [
     st.Page("app_pages/best_cells.py", title="Best cells", icon=":material/emoji_events:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except OpEmbedError as error:  # a run file damaged since discovery looked: one line, no traceback
+    st.error(state.error_line(error), icon=":material/error:")

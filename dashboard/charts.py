@@ -19,7 +19,7 @@ import streamlit as st
 
 from core.errors import OpEmbedError
 from dashboard import state
-from dashboard.discovery import BO_DIR, BROKEN, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL
+from dashboard.discovery import BO_DIR, BROKEN, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS
 
 RunRef = tuple[str, str, int]  # (label, path, mtime of the file the figure reads)
 
@@ -49,7 +49,8 @@ def optional_module(name: str):
 
 # ---------------------------------------------------------------- runs
 def runs_overview(runs: list[dict]) -> pd.DataFrame:
-    """One row per run: name, space, encoding, status, epochs and what is missing."""
+    """One row per run: name, space, encoding, status, epochs and what is missing (for a
+    broken run, what is wrong)."""
     rows = []
     for run in runs:
         done, total = run["epochs_done"], run["epochs_total"]
@@ -59,7 +60,7 @@ def runs_overview(runs: list[dict]) -> pd.DataFrame:
             "encoding": run["encoding"] or "?",
             "status": run["status"],
             "epochs": f"{done if done is not None else 0} / {total if total is not None else '?'}",
-            "missing": ", ".join(run["missing"]) if run["status"] != BROKEN else "a readable config.json",
+            "missing": ", ".join(run["missing"]) if run["status"] != BROKEN else run["error"],
             "path": run["path"],
         })
     return pd.DataFrame(rows)
@@ -166,7 +167,9 @@ def _projection(path: str, mtime: int, method: str, n_neighbors: int, min_dist: 
     store = _projection_store()
     key = (path, mtime, method, n_neighbors, min_dist, metric)
     if key not in store:
-        store[key] = load_or_compute_projection(Path(path), method, progress_callback=progress,
+        # the cache lives in the run's projections/, and only inside the folders given at launch
+        cache = state.inside_roots(Path(path) / PROJECTIONS)
+        store[key] = load_or_compute_projection(Path(path), method, progress_callback=progress, cache=cache,
                                                 n_neighbors=n_neighbors, min_dist=min_dist, metric=metric, seed=0)
         while len(store) > 16:
             store.pop(next(iter(store)))
@@ -623,7 +626,7 @@ def export_projections(runs: list[dict]) -> tuple[str, ...]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _export_figures(paths: tuple[str, ...], mtimes: tuple[int, ...], projections: tuple[str, ...],
-                    data_dir: str | None) -> tuple[dict, list[str]]:
+                    data_dir: str | None, cache_projections: bool) -> tuple[dict, list[str]]:
     import warnings
 
     from core.export import build_all_figures
@@ -631,13 +634,22 @@ def _export_figures(paths: tuple[str, ...], mtimes: tuple[int, ...], projections
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         figures = build_all_figures([Path(p) for p in paths], projections=projections,
-                                    data_dir=Path(data_dir) if data_dir else None)
+                                    data_dir=Path(data_dir) if data_dir else None,
+                                    cache_projections=cache_projections)
     return figures, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def projections_cacheable(runs: list[dict]) -> bool:
+    """Whether every run's ``projections/`` lies inside the folders given at launch (only
+    there may the dashboard write a cache)."""
+    return all(state.inside_roots(Path(r["path"]) / PROJECTIONS) for r in runs)
 
 
 def export_figures(runs: list[dict]) -> tuple[dict, list[str]]:
     """Every paper figure of the runs, ``name -> (figure, data)``, as ``core.export``
-    builds them (cached on the runs' files), and the notes on what was left out."""
+    builds them (cached on the runs' files), and the notes on what was left out. Raises
+    ``OpEmbedError`` when a run file is damaged (the page shows it)."""
     paths = tuple(r["path"] for r in runs)
     mtimes = tuple(int(r["mtime"] * 1e9) for r in runs)
-    return _export_figures(paths, mtimes, export_projections(runs), st.session_state.get("data_dir"))
+    return _export_figures(paths, mtimes, export_projections(runs), st.session_state.get("data_dir"),
+                           projections_cacheable(runs))

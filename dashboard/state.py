@@ -1,15 +1,18 @@
 """Session state, the run selection and the cached loaders every page shares.
 
 * :func:`init_state` sets every session-state default, once per session.
+* The runs folders are fixed at launch (``-- --runs-dir PATH``, repeatable, and the demo
+  folder): the sidebar's "Runs directory" box may only pick a folder inside them
+  (:func:`check_runs_dir`), and caches are written only inside them (:func:`inside_roots`).
 * Loaders are cached on the file's path and modification time, so a run that is still
   training shows its newest epochs: ``st.cache_data`` for frames and JSON,
-  ``st.cache_resource`` for models and search-space tables (never copied).
+  ``st.cache_resource`` for models and search-space tables (never copied). They read through
+  ``core.runs``; a damaged file reads as absent here, and run discovery reports it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -19,6 +22,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import runs as run_files
+from core.errors import OpEmbedError
 from dashboard.discovery import (
     BROKEN,
     CONFIG,
@@ -30,13 +35,16 @@ from dashboard.discovery import (
     SMOOTHNESS,
     default_pair,
     discover_runs,
+    inside,
+    resolved_roots,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "assets" / "demo"
-RUNS_DIR_ENV = "OPEMBED_RUNS_DIR"
+RUNS_DIR_ENV = "OPEMBED_RUNS_DIR"  # runs folders (os.pathsep-separated) when no --runs-dir is given
 DEMO_DIR_ENV = "OPEMBED_DEMO_DIR"
 NONE = "none"  # the run-B choice "no second run"
+LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")  # server.address values that keep the server private
 
 PROJECTION_METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 UMAP_METRICS = ["euclidean", "cosine", "manhattan", "correlation"]
@@ -47,14 +55,84 @@ __all__ = ["discover_runs", "init_state"]
 # ---------------------------------------------------------------- command line
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Arguments after ``--`` in ``streamlit run dashboard/app.py -- --runs-dir DIR``.
-    Unknown arguments (pytest's, under AppTest) are ignored."""
+    Unknown arguments (pytest's, under AppTest) are ignored.
+
+    ``--runs-dir`` may be given several times; without it, ``$OPEMBED_RUNS_DIR``
+    (``os.pathsep``-separated) or ``runs``. ``runs_dirs`` holds them all, ``runs_dir`` the
+    first (the folder shown at start)."""
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--runs-dir", default=os.environ.get(RUNS_DIR_ENV, "runs"))
+    parser.add_argument("--runs-dir", action="append", default=None, dest="runs_dirs")
     parser.add_argument("--demo-dir", default=os.environ.get(DEMO_DIR_ENV, str(DEMO_DIR)))
     parser.add_argument("--data-dir", default=None,
                         help="where the ENAS data file lives (default: $OPEMBED_DATA_DIR, else the user cache)")
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if not args.runs_dirs:
+        args.runs_dirs = [p for p in os.environ.get(RUNS_DIR_ENV, "").split(os.pathsep) if p] or ["runs"]
+    args.runs_dir = args.runs_dirs[0]
     return args
+
+
+# ---------------------------------------------------------------- the folders fixed at launch
+def launch_roots() -> list[str]:
+    """The runs folders given at launch, then the demo folder (when there is one), as given."""
+    args = parse_args()
+    return [*args.runs_dirs, *([args.demo_dir] if args.demo_dir else [])]
+
+
+def shown_root(root: str) -> str:
+    """A launch folder as the sidebar shows it: relative to the repository when inside it."""
+    path = Path(root)
+    if path.is_absolute() and (path == ROOT or ROOT in path.parents):
+        return path.relative_to(ROOT).as_posix()
+    return root
+
+
+def inside_roots(path: str | Path) -> bool:
+    """Whether ``path`` (links resolved) lies inside a folder given at launch."""
+    return inside(path, resolved_roots(launch_roots()))
+
+
+def check_runs_dir(text: str | None) -> tuple[str | None, str | None]:
+    """The sidebar's runs folder, or why it is refused. Returns ``(folder, None)`` for a
+    folder inside a launch root, else ``(None, refusal)``; a refused folder is never read."""
+    text = (text or "").strip()
+    if not text:
+        return None, "No runs folder chosen: type one of the folders listed below the box."
+    if inside_roots(text):
+        return text, None
+    roots = ", ".join(f"`{shown_root(root)}`" for root in launch_roots())
+    return None, (f"`{text}` is outside the runs folders this dashboard was started with ({roots}), so it is "
+                  "not searched. To show another folder, restart the dashboard with "
+                  "`streamlit run dashboard/app.py -- --runs-dir PATH`.")
+
+
+def bind_warning() -> str | None:
+    """A warning when the server listens beyond this machine, else ``None``."""
+    address = st.get_option("server.address")
+    if address in LOCAL_ADDRESSES:
+        return None
+    where = f"address {address}" if address else "every network interface"
+    return (f"This dashboard listens on {where}: anyone who can reach this machine can open it and read its "
+            "runs. Restart it with `--server.address 127.0.0.1`, or put it behind an authenticating proxy.")
+
+
+def private(text: str) -> str:
+    """``text`` with the launch folders written as the names runs are shown under (no
+    server paths): ``runs`` folders drop out, the demo folder reads ``demo``."""
+    args = parse_args()
+    pairs = [(root, "") for root in args.runs_dirs] + ([(args.demo_dir, "demo/")] if args.demo_dir else [])
+    forms = []
+    for root, name in pairs:  # absolute forms only: a relative "runs/" is no server path
+        for form in {os.path.abspath(root), str(Path(root).expanduser().resolve())}:
+            forms.append((form.rstrip("/") + "/", name))
+    for form, name in sorted(forms, key=lambda pair: -len(pair[0])):  # the longest first
+        text = text.replace(form, name)
+    return text.replace(str(ROOT) + "/", "")
+
+
+def error_line(error: BaseException) -> str:
+    """One line (plus a fix line) for an error shown on a page, without server paths."""
+    return private(str(error)).replace("\n  fix:", "  \nfix:")
 
 
 # ---------------------------------------------------------------- session state
@@ -118,14 +196,16 @@ def init_state() -> None:
 
 # ---------------------------------------------------------------- runs
 @st.cache_data(ttl=3, show_spinner=False)
-def _discover(runs_dir: str, demo_dir: str | None) -> list[dict]:
-    return discover_runs(runs_dir, demo_dir)
+def _discover(runs_dir: str | None, demo_dir: str | None, roots: tuple[str, ...]) -> list[dict]:
+    return discover_runs(runs_dir, demo_dir, roots=roots)
 
 
 def all_runs() -> list[dict]:
-    """Runs in the runs directory and (when included) the demo directory."""
-    demo = st.session_state.get("demo_dir") if st.session_state.get("include_demo", True) else None
-    return _discover(str(st.session_state.get("runs_dir") or "runs"), demo)
+    """Runs in the chosen runs folder (when it lies inside the launch roots) and, when
+    included, the demo folder given at launch."""
+    runs_dir, _ = check_runs_dir(st.session_state.get("runs_dir"))
+    demo = parse_args().demo_dir if st.session_state.get("include_demo", True) else None
+    return _discover(runs_dir, demo or None, tuple(launch_roots()))
 
 
 def run_by_path(path: str | None) -> dict | None:
@@ -188,28 +268,36 @@ def _mtime(path: Path) -> int:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _read_json(path: str, mtime: int) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    """A run's JSON file through ``core.runs``: checked by its kind (metrics, embeddings,
+    smoothness); raises ``RunFileError`` when damaged."""
+    file = Path(path)
+    loaders = {METRICS: run_files.load_metrics, EMBEDDINGS: run_files.load_embeddings,
+               SMOOTHNESS: run_files.load_smoothness, CONFIG: run_files.load_config}
+    loader = loaders.get(file.name)
+    return loader(file.parent) if loader else run_files.read_json(file)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _read_csv(path: str, mtime: int) -> pd.DataFrame:
-    return pd.read_csv(path)
+    """``history.csv`` through ``core.runs.load_history``."""
+    return run_files.load_history(Path(path).parent)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _read_parquet(path: str, mtime: int) -> pd.DataFrame:
-    return pd.read_parquet(path)
+    """``latents.parquet`` through ``core.runs.read_latents``."""
+    return run_files.read_latents(Path(path).parent)
 
 
 def read_json(path: str | Path) -> Any | None:
-    """A JSON file, or ``None`` when it is absent or not valid JSON (half written)."""
+    """A run's JSON file, or ``None`` when it is absent or damaged (discovery marks such a
+    run broken and says which file)."""
     path = Path(path)
     if not path.exists():
         return None
     try:
         return _read_json(str(path), _mtime(path))
-    except (json.JSONDecodeError, OSError, UnicodeDecodeError):
+    except OpEmbedError:
         return None
 
 
@@ -224,7 +312,7 @@ def history(run: dict) -> pd.DataFrame | None:
         return None
     try:
         frame = _read_csv(str(path), _mtime(path))
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError):
+    except OpEmbedError:  # damaged: discovery reports it
         return None
     return frame if len(frame) else None
 
@@ -236,7 +324,7 @@ def latents(run: dict) -> pd.DataFrame | None:
         return None
     try:
         return _read_parquet(str(path), _mtime(path))
-    except Exception:  # pyarrow's errors on a half-written or foreign file
+    except OpEmbedError:  # damaged: discovery reports it
         return None
 
 
@@ -270,7 +358,8 @@ def _load_model(path: str, mtime: int):
 
 
 def model(run: dict):
-    """The trained model of a run (CPU, eval mode), or ``None`` when ``model.pt`` is absent."""
+    """The trained model of a run (CPU, eval mode), or ``None`` when ``model.pt`` is absent.
+    Raises ``RunFileError`` when it is damaged or does not fit its run."""
     path = Path(run["path"]) / MODEL
     if not path.exists():
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import OpEmbedError
-from dashboard import charts
+from dashboard import charts, state
 from dashboard.app_pages import common
 
 st.title("Best cells")
@@ -36,7 +36,7 @@ st.subheader("Bayesian optimisation")
 try:
     found = charts.bo_results(runs)
 except OpEmbedError as error:
-    st.error(str(error))
+    st.error(state.error_line(error))
     found = None
 else:
     if found is None:

@@ -15,7 +15,7 @@ def comparable_runs() -> list[dict]:
     runs = [r for r in state.selected_runs() if r["status"] != BROKEN]
     for run in state.selected_runs():
         if run["status"] == BROKEN:
-            st.error(f"**{run['name']}** cannot be read: {run['error']}")
+            st.error(broken_line(run))
     if not runs:
         st.info("No run selected: pick run A (and B) in the sidebar. The Runs page lists what was found.")
         st.stop()
@@ -26,12 +26,19 @@ def comparable_runs() -> list[dict]:
     return runs
 
 
+def broken_line(run: dict) -> str:
+    """The one line a page shows for a broken run: its name, the file and what is wrong,
+    then what to do (no server paths)."""
+    fix = f" · fix: {run['fix']}" if run.get("fix") else ""
+    return state.private(f"**{run['name']}** cannot be read: {run['error']}{fix}")
+
+
 def space_or_stop(space_name: str):
     """The search space of the selected runs, or an error box and a stopped page."""
     try:
         space, _ = state.space_and_table(space_name)
     except OpEmbedError as error:
-        st.error(str(error))
+        st.error(state.error_line(error))
         st.stop()
     return space
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import charts
+from core.errors import OpEmbedError
+from dashboard import charts, state
 from dashboard.app_pages import common
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html"}
@@ -17,6 +18,7 @@ runs = common.comparable_runs()
 st.multiselect("Formats", list(FORMATS), key="export_formats", format_func=str.upper)
 formats = st.session_state["export_formats"] or ["png"]
 projections = charts.export_projections(runs)
+cacheable = charts.projections_cacheable(runs)  # caches only inside the folders given at launch
 st.caption("Files are made when a button is clicked (a PNG, SVG or PDF takes a few seconds; the zip, "
            f"about a second per figure and format). Latent plots: {', '.join(p.upper() for p in projections)} "
            "(the projections already cached in every run).")
@@ -42,7 +44,8 @@ def zip_file(paths: list[Path], chosen: list[str], data_dir: str | None):
     def make() -> bytes:
         from core.export import export_zip
 
-        return export_zip(paths, chosen, projections=projections, data_dir=Path(data_dir) if data_dir else None)
+        return export_zip(paths, chosen, projections=projections, data_dir=Path(data_dir) if data_dir else None,
+                          cache_projections=cacheable)
 
     return make
 
@@ -52,7 +55,11 @@ st.download_button("Export all (zip)", data=zip_file([Path(r["path"]) for r in r
                    type="primary", icon=":material/folder_zip:")
 
 with st.spinner("Building every figure (once per set of runs) ..."):
-    figures, notes = charts.export_figures(runs)
+    try:
+        figures, notes = charts.export_figures(runs)
+    except OpEmbedError as error:  # a run file damaged since discovery looked
+        st.error(state.error_line(error))
+        st.stop()
 for note in notes:
     st.info(note)
 if not figures:

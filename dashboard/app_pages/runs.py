@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, state
+from dashboard.app_pages.common import broken_line
 from dashboard.discovery import BROKEN, COMPLETE, MISSING_METRICS, TRAINING
 
 st.title("Runs")
@@ -21,7 +22,8 @@ if not runs:
 
 st.table(charts.runs_overview(runs).set_index("run"))
 
-selected = state.selected_runs()
+chosen = state.selected_runs()
+selected = [r for r in chosen if r["status"] != BROKEN]  # a broken run is listed below, once
 labels = state.run_labels(selected)
 
 st.subheader("Metrics")
@@ -32,14 +34,15 @@ if table is not None:
 for run in without:
     st.info(f"**{run['name']}** has no metrics.json yet: `python -m core evaluate {run['path']}` writes it.")
 if not selected:
-    st.info("Pick a run in the sidebar to see its metrics and curves.")
+    st.info("Pick a run that is not broken in the sidebar to see its metrics and curves."
+            if chosen else "Pick a run in the sidebar to see its metrics and curves.")
 
 st.subheader("Training curves")
 figure = charts.training_curves(selected)
 if figure is not None:
     st.plotly_chart(figure, key="training_curves")
 for run in selected:
-    if state.history(run) is None and run["status"] != BROKEN:
+    if state.history(run) is None:
         st.info(f"**{run['name']}** has no history.csv yet: no epoch has finished.")
 
 st.subheader("Time to quality")
@@ -58,7 +61,7 @@ for run in runs:
     title = f"{run['name']} · {run['space'] or '?'} · {run['encoding'] or '?'} · {run['status']}"
     with st.expander(title, expanded=run["status"] == BROKEN):
         if run["status"] == BROKEN:
-            st.error(run["error"])
+            st.error(broken_line(run))
             continue
         if run["status"] == TRAINING:
             done, total = run["epochs_done"], run["epochs_total"]

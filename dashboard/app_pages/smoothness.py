@@ -3,13 +3,29 @@ and whole-space numbers for both runs side by side."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
+from core.errors import OpEmbedError
 from dashboard import charts, state
 from dashboard.app_pages import common
 
-def _show_walk(run: dict, figure, prefix: str) -> None:
-    """A decoded walk of one run, or a note that the run has no model yet."""
+
+_unusable: set[str] = set()  # runs whose model could not be used in this script run
+
+
+def _show_walk(run: dict, make: Callable[[], object], prefix: str) -> None:
+    """A decoded walk of one run, a note that the run has no model yet, or one line (once
+    per run) saying why its model cannot be used; the other run is still drawn."""
+    if run["path"] in _unusable:
+        return
+    try:
+        figure = make()
+    except OpEmbedError as error:
+        _unusable.add(run["path"])
+        st.error(f"**{run['name']}**: {state.error_line(error)}")
+        return
     if figure is None:
         st.info(f"**{run['name']}** has no model.pt yet.")
     else:
@@ -57,7 +73,8 @@ else:
         column.caption(f"{row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
     for run in runs:
         st.markdown(f"**{labels[run['path']]}**")
-        _show_walk(run, charts.interpolation(run, start, end, st.session_state["interp_steps"]), "interp")
+        _show_walk(run, lambda run=run: charts.interpolation(run, start, end, st.session_state["interp_steps"]),
+                   "interp")
 
 st.subheader("Great circle")
 st.caption("Greedy decodes around a great circle centred on the first architecture's latent mean, in two "
@@ -69,7 +86,8 @@ if not unknown:
     for run in runs:
         radius = st.session_state["circle_radius"] * charts.latent_scale(run)
         st.markdown(f"**{labels[run['path']]}** · radius {radius:.2f}")
-        _show_walk(run, charts.great_circle(run, start, radius, st.session_state["circle_steps"]), "circle")
+        _show_walk(run, lambda run=run, radius=radius: charts.great_circle(run, start, radius,
+                                                                           st.session_state["circle_steps"]), "circle")
 
 st.subheader("Whole space")
 with st.spinner("Smoothness numbers (read from smoothness.json, else computed once and cached) ..."):

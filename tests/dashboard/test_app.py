@@ -1,12 +1,17 @@
 """The dashboard under ``streamlit.testing.v1.AppTest``: every page, with tiny runs, a
-missing runs directory, a half-written run and no runs at all."""
+missing runs directory, a half-written run, no runs at all, and a runs folder of damaged runs
+(one line per broken run, no traceback, no server path); the runs folder box refuses folders
+outside those the app was started with."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.tiny_runs import BROKEN_KINDS
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PAGES = [
@@ -20,10 +25,18 @@ PAGES = [
 TIMEOUT = 120  # seconds per script run: the first run loads the 26,206-architecture table
 
 
-def make_app(runs_dir: Path, **state) -> AppTest:
-    """An app over ``runs_dir`` without the demo runs, with session state seeded."""
+def launch_with(*runs_dirs: Path) -> None:
+    """As if the app was started with ``-- --runs-dir DIR`` for each of ``runs_dirs`` (AppTest
+    runs the script in this process; the ``launch_roots_restored`` fixture resets it)."""
+    os.environ["OPEMBED_RUNS_DIR"] = os.pathsep.join(str(d) for d in runs_dirs)
+
+
+def make_app(root: Path, **state) -> AppTest:
+    """An app started with ``--runs-dir root`` and showing it, without the demo runs, with
+    session state seeded (``runs_dir=...`` types another folder into the box)."""
+    launch_with(root)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state["runs_dir"] = str(runs_dir)
+    at.session_state["runs_dir"] = str(root)
     at.session_state["include_demo"] = False
     at.session_state["proj_method"] = "pca"  # instant; UMAP is exercised by the browser test's cache
     for key, value in state.items():
@@ -234,6 +247,7 @@ def test_latent_page_prefers_a_cached_umap(tiny_runs, tmp_path):
         path = projection_path(run, "umap")
         path.parent.mkdir()
         pd.DataFrame({"key": keys, "x": xy[:, 0], "y": xy[:, 1]}).to_parquet(path)
+    launch_with(tmp_path / "runs")
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["runs_dir"] = str(tmp_path / "runs")
     at.session_state["include_demo"] = False
@@ -244,3 +258,135 @@ def test_latent_page_prefers_a_cached_umap(tiny_runs, tmp_path):
     at.selectbox(key="proj_method").select("pca").run()
     assert not at.exception
     assert at.slider(key="proj_min_dist").disabled and at.slider(key="proj_n_neighbors").disabled
+
+
+# ---------------------------------------------------------------- broken runs
+def error_texts(at: AppTest) -> str:
+    return texts(at.error) + "\n" + texts(at.sidebar.error)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_with_broken_runs_beside_good_ones(broken_runs, page):
+    at = open_page(make_app(broken_runs), page)
+    assert not at.exception, at.exception
+    assert at.session_state["run_a"].endswith("cora-onehot")
+    assert at.session_state["run_b"].endswith("cora-learned")
+    assert str(broken_runs.parent) not in error_texts(at)  # no server paths
+
+
+def test_runs_page_names_every_broken_file(broken_runs):
+    at = make_app(broken_runs).run()
+    assert not at.exception, at.exception
+    status = dict(zip(at.table[0].value.index, at.table[0].value["status"]))
+    errors = error_texts(at)
+    for name, (file, _) in BROKEN_KINDS.items():
+        assert status[name] == "broken", name
+        assert f"**{name}** cannot be read: {file}" in errors, name
+    assert status["cora-onehot"] == status["cora-learned"] == "complete"
+    assert len(at.error) == len(BROKEN_KINDS)  # one line per broken run
+    assert str(broken_runs.parent) not in errors and "Traceback" not in errors
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_KINDS))
+def test_a_broken_run_beside_a_good_one_on_every_page(broken_runs, kind):
+    """Run A broken, run B good: every page says one line about A and carries on with B."""
+    file = BROKEN_KINDS[kind][0]
+    at = make_app(broken_runs, run_a=str(broken_runs / kind), run_b=str(broken_runs / "cora-learned"),
+                  interp_steps=3, circle_steps=4)
+    at.run()
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        errors = error_texts(at)
+        assert f"**{kind}** cannot be read: {file}" in errors, (page, errors)
+        assert str(broken_runs.parent) not in errors, page
+        assert plotly_charts(at) >= 1, page  # run B is still drawn
+    assert at.session_state["run_a"] == str(broken_runs / kind)
+
+
+# ---------------------------------------------------------------- private by default
+@pytest.mark.parametrize("typed", ["/", "/etc", "..", "{runs}/..", "{runs}/../.."])
+def test_runs_dir_outside_the_launch_roots_is_refused(tiny_runs, typed):
+    at = make_app(tiny_runs, runs_dir=typed.format(runs=tiny_runs))
+    at.run()
+    assert not at.exception, at.exception
+    assert "outside the runs folders" in texts(at.sidebar.error)
+    assert at.session_state["run_a"] is None  # nothing was scanned
+    assert "No runs found" in texts(at.info)
+
+
+def test_a_folder_inside_a_launch_root_is_accepted(tiny_runs):
+    at = make_app(tiny_runs.parent, runs_dir=str(tiny_runs)).run()
+    assert not at.exception, at.exception
+    assert not at.sidebar.error
+    assert at.session_state["run_a"].endswith("cora-onehot")
+
+
+def test_runs_dir_link_out_of_the_roots_is_refused(tiny_runs, tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    (root / "escape").symlink_to(tiny_runs, target_is_directory=True)
+    at = make_app(root, runs_dir=str(root / "escape")).run()
+    assert not at.exception, at.exception
+    assert "outside the runs folders" in texts(at.sidebar.error)
+    assert at.session_state["run_a"] is None
+
+
+def test_sidebar_warns_when_bound_beyond_localhost(tiny_runs):
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    try:
+        config.set_option("server.address", "0.0.0.0")
+        at = make_app(tiny_runs).run()
+        assert not at.exception, at.exception
+        assert "listens on address 0.0.0.0" in texts(at.sidebar.warning)
+        config.set_option("server.address", "127.0.0.1")
+        at = make_app(tiny_runs).run()
+        assert "listens on" not in texts(at.sidebar.warning)
+    finally:
+        config.set_option("server.address", before)
+
+
+def test_projection_cache_is_never_written_out_of_the_roots(tiny_runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "runs" / "cora-onehot"
+    shutil.copytree(tiny_runs / "cora-onehot", run, ignore=shutil.ignore_patterns("projections"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (run / "projections").symlink_to(outside, target_is_directory=True)
+    at = open_page(make_app(tmp_path / "runs", proj_method="pca"), "app_pages/latent_space.py")
+    assert not at.exception, at.exception
+    assert plotly_charts(at) == 1  # computed in memory
+    assert list(outside.iterdir()) == []
+
+
+def test_a_model_whose_weights_do_not_fit_gives_one_line_per_page(tiny_runs, tmp_path):
+    """Discovery reads the model's settings, not its weights: weights of another shape are
+    caught where the model is loaded, and said in one line."""
+    import shutil
+
+    import torch
+
+    from core.config import ModelConfig
+    from core.models.dvae import DVAE
+
+    root = tmp_path / "runs"
+    for name in ("cora-onehot", "cora-learned"):
+        shutil.copytree(tiny_runs / name, root / name, ignore=shutil.ignore_patterns("projections"))
+    path = root / "cora-onehot" / "model.pt"
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"] = DVAE(ModelConfig(**{**payload["model_config"], "hidden_dim": 32})).state_dict()
+    torch.save(payload, path)
+    at = make_app(root, interp_steps=3, circle_steps=4)
+    at.run()
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        if page in ("app_pages/smoothness.py", "app_pages/export.py"):
+            errors = error_texts(at)
+            assert "model.pt: its weights do not fit" in errors, (page, errors)
+            assert str(tmp_path) not in errors and "Traceback" not in errors

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dashboard.discovery import BROKEN, COMPLETE, MISSING_METRICS, TRAINING, default_pair, discover_runs
+import pytest
+
+from dashboard.discovery import (
+    BROKEN, COMPLETE, MISSING_METRICS, TRAINING, _count_epochs, default_pair, discover_runs, find_run_dirs,
+)
+from tests.dashboard.tiny_runs import BROKEN_KINDS, write_run
 
 
 def _config(path: Path, encoding: str, epochs: int = 2, space: str = "nbg-cora") -> None:
@@ -15,8 +20,27 @@ def _config(path: Path, encoding: str, epochs: int = 2, space: str = "nbg-cora")
 
 
 def _touch(path: Path, *names: str) -> None:
+    """Minimal well-formed run files (discovery checks their content, so not just bytes)."""
+    config = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
     for name in names:
-        (path / name).write_text("x")
+        _write_valid(path / name, config)
+
+
+def _write_valid(file: Path, config: dict) -> None:
+    import pandas as pd
+    import torch
+
+    if file.name == "model.pt":
+        torch.save({"state_dict": {}, "model_config": dict(config["model"]), "space": config["space"], "epoch": 2},
+                   file)
+    elif file.name == "latents.parquet":
+        pd.DataFrame({"key": ["a", "b"], "mu_0": [0.0, 1.0]}).to_parquet(file)
+    elif file.name == "history.csv":
+        file.write_text("epoch,loss\n")
+    elif file.name == "embeddings.json":
+        file.write_text(json.dumps({"node_types": ["in", "out"], "snapshots": [{"epoch": 0, "vectors": [[0.0], [1.0]]}]}))
+    else:
+        file.write_text("{}")
 
 
 def _history(path: Path, epochs: int) -> None:
@@ -74,3 +98,48 @@ def test_default_pair_single_run(tmp_path):
     a, b = default_pair(discover_runs(tmp_path))
     assert Path(a).name == "only" and b is None
     assert default_pair([]) == (None, None)
+
+
+# ---------------------------------------------------------------- damaged runs
+def test_every_damaged_file_makes_its_run_broken_and_is_named(broken_runs):
+    found = {r["name"]: r for r in discover_runs(broken_runs)}
+    assert found["cora-onehot"]["status"] == COMPLETE and found["cora-learned"]["status"] == COMPLETE
+    for name, (file, _) in BROKEN_KINDS.items():
+        run = found[name]
+        assert run["status"] == BROKEN, (name, run["status"], run["error"])
+        assert run["error"].startswith(file), (name, run["error"])
+        for text in (run["error"], run["fix"] or ""):
+            assert str(broken_runs) not in text and str(broken_runs.resolve()) not in text, (name, text)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("bad-metrics-not-json", "metrics.json:1: not valid JSON"),
+    ("bad-history-byte", "history.csv:2: byte 0xff"),
+    ("bad-model-other-space", "model.pt: holds a model of space 'enas6'"),
+    ("bad-model-missing", "model.pt: missing, yet training finished"),
+    ("bad-latents-truncated", "latents.parquet: not a complete Parquet file"),
+    ("bad-config-link-outside", "config.json: a link to a file outside the runs folders"),
+])
+def test_broken_statuses_say_what_is_wrong(broken_runs, name, expected):
+    run = {r["name"]: r for r in discover_runs(broken_runs)}[name]
+    assert run["error"].startswith(expected), run["error"]
+    assert run["fix"]
+
+
+def test_count_epochs_survives_any_bytes(tmp_path):
+    (tmp_path / "history.csv").write_bytes(b"epoch,loss\n1,\xff\xfe\n2,\x00\n")
+    assert _count_epochs(tmp_path / "history.csv") == 2
+    assert _count_epochs(tmp_path / "absent.csv") is None
+
+
+def test_links_out_of_the_roots_are_not_followed(tmp_path):
+    outside = write_run(tmp_path / "elsewhere" / "secret-run", "onehot", seed=1, complete=False)
+    root = tmp_path / "runs"
+    write_run(root / "mine", "onehot", seed=2, complete=False)
+    (root / "linked-out").symlink_to(outside.parent, target_is_directory=True)
+    (root / "linked-in").symlink_to(root / "mine", target_is_directory=True)
+    assert [p.name for p in find_run_dirs(root)] == ["linked-in", "mine"]
+    names = [r["name"] for r in discover_runs(root)]
+    assert names == ["linked-in"] or names == ["mine"]  # one run, found once
+    allowed = [p.name for p in find_run_dirs(root, roots=[root.resolve(), outside.parent.resolve()])]
+    assert "secret-run" in allowed  # a second root given at launch may be reached

@@ -7,6 +7,9 @@
   the learned run also has embeddings.json with snapshots at epochs 0, 1 and 3).
 * ``cora-half``: a run still training (config.json and history.csv only).
 * ``cora-broken``: a config.json that is not valid JSON.
+
+``build_broken_runs(root)`` writes the complete pair and one run per kind of damage in
+``BROKEN_KINDS`` (a truncated file, a file of another space, garbage JSON ...).
 """
 
 from __future__ import annotations
@@ -100,4 +103,60 @@ def build_tiny_runs(root: Path) -> Path:
     broken = root / "cora-broken"
     broken.mkdir(parents=True, exist_ok=True)
     (broken / "config.json").write_text('{"space": "nbg-cora", "model": ')
+    return root
+
+
+# ---------------------------------------------------------------- damaged runs
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _other_space_model(path: Path) -> None:
+    from core.spaces import EnasSpace
+
+    space = EnasSpace(6)
+    config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=16,
+                         latent_dim=LATENT_DIM, encoding="onehot")
+    torch.save({"state_dict": DVAE(config).state_dict(), "model_config": dataclasses.asdict(config),
+                "space": "enas6", "epoch": EPOCHS}, path)
+
+
+def _checkpoint_truncated(path: Path) -> None:
+    torch.save({"model": {}, "epoch": EPOCHS, "padding": torch.zeros(1000)}, path)
+    _truncate(path)
+
+
+def _link_outside(path: Path) -> None:
+    outside = path.parent.parent.parent / f"outside-{path.parent.name}.json"
+    outside.write_text(path.read_text())  # a readable config: the link alone must keep it unread
+    path.unlink()
+    path.symlink_to(outside)
+
+
+# run name -> (file, how it is damaged); the run's error must name the file
+BROKEN_KINDS = {
+    "bad-history-byte": ("history.csv", lambda p: p.write_bytes(b"epoch,loss\n1,\xff\n")),
+    "bad-latents-truncated": ("latents.parquet", _truncate),
+    "bad-model-truncated": ("model.pt", _truncate),
+    "bad-model-other-space": ("model.pt", _other_space_model),
+    "bad-model-missing": ("model.pt", lambda p: p.unlink()),
+    "bad-metrics-not-json": ("metrics.json", lambda p: p.write_text('{"recon_accuracy": ')),
+    "bad-metrics-list": ("metrics.json", lambda p: p.write_text("[0.5]")),
+    "bad-config-list": ("config.json", lambda p: p.write_text("[]")),
+    "bad-config-empty": ("config.json", lambda p: p.write_text("{}")),
+    "bad-embeddings-truncated": ("embeddings.json", _truncate),
+    "bad-checkpoint-truncated": ("checkpoint.pt", _checkpoint_truncated),
+    "bad-config-link-outside": ("config.json", _link_outside),
+}
+
+
+def build_broken_runs(root: Path) -> Path:
+    """``root`` with the complete ``cora-onehot`` / ``cora-learned`` pair and one learned run
+    per entry of ``BROKEN_KINDS``, damaged as it says."""
+    write_run(root / "cora-onehot", "onehot", seed=1)
+    write_run(root / "cora-learned", "learned", seed=2)
+    for seed, (name, (file, damage)) in enumerate(BROKEN_KINDS.items(), start=10):
+        run = write_run(root / name, "learned", seed=seed)
+        damage(run / file)
     return root
