@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine:
-#   make dashboard   the main job: the dashboard on the shipped demo runs (http://localhost:8501)
+#   make dashboard   the main job: the dashboard on the shipped demo runs (http://127.0.0.1:8501)
 #   make test        the test suite (CI runs exactly this through .ci/run)
 PYTHON ?= python3
 VENV := .venv
@@ -14,8 +14,12 @@ $(BIN)/activate: requirements.txt
 .PHONY: setup dashboard test chromium
 setup: $(BIN)/activate
 
+# Private wherever it is started: .streamlit/config.toml is read from the working directory
+# only, so the bind address, headless mode and no usage statistics are passed here as well.
+DASHBOARD_FLAGS := --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
+
 dashboard: setup
-	$(BIN)/streamlit run dashboard/app.py
+	$(BIN)/streamlit run dashboard/app.py $(DASHBOARD_FLAGS) -- --runs-dir runs
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \

@@ -63,8 +63,8 @@ def streamlit_server(runs_dir: Path | str, demo_dir: Path | str = "", log_path: 
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.headless", "true", "--server.port", str(port), "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
+        "--server.address", "127.0.0.1", "--server.headless", "true", "--server.port", str(port),
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
         "--", "--runs-dir", str(runs_dir), "--demo-dir", str(demo_dir),
     ]
     env = {**os.environ, **(extra_env or {})}
