@@ -51,7 +51,8 @@ def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", dev
                                        lr=settings.lr, checkpoint_every=5)
             print(f"[demo] training {run_dir}", flush=True)
             train_run(space, table, model_config, train_config, run_dir, torch_device,
-                      resume=(run_dir / runs.CHECKPOINT).exists(), preset=preset, progress=progress)
+                      resume=(run_dir / runs.CHECKPOINT).exists() or (run_dir / runs.CONFIG).exists(),
+                      preset=preset, progress=progress)
         if not (run_dir / runs.METRICS).exists() or "rmse" not in runs.load_metrics(run_dir):
             print(f"[demo] evaluating {run_dir}", flush=True)
             evaluate_run(run_dir, space, table, torch_device, EvalConfig(), progress=progress)
