@@ -7,7 +7,10 @@ same weights as an unbroken run.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,6 +28,25 @@ from .errors import OpEmbedError, RunDirError
 from .models.dvae import DVAE
 from .monitor import QualityMonitor
 from .spaces.base import ArchitectureTable, SearchSpace
+
+
+RUN_FILES = (runs.CONFIG, runs.CHECKPOINT, runs.MODEL, runs.HISTORY, runs.EMBEDDINGS, runs.LATENTS, runs.METRICS)
+FAULT_ENV = "OPEMBED_FAULT_AT"  # tests: SIGKILL this process right after the named write
+
+
+def fault_point(name: str) -> None:
+    """Test hook for the kill-at-every-write drill: with ``$OPEMBED_FAULT_AT`` equal to
+    ``name`` (``config``, ``e<epoch>:checkpoint|model|history|embeddings``, ``latents``),
+    the process kills itself with SIGKILL, as a crash or an OOM kill would."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def remove_stale_temp_files(out: Path) -> None:
+    """Delete the ``.NAME.*.tmp`` files a killed atomic write leaves in a run directory."""
+    if out.is_dir():
+        for stale in out.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps_per_epoch: int):
@@ -76,7 +98,7 @@ def warm_start_embeddings(model: DVAE, source_run: Path) -> None:
     path = Path(source_run) / runs.EMBEDDINGS
     if not path.exists():
         raise RunDirError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
-    data = runs.read_json(path)
+    data = runs.load_embeddings(source_run)
     vectors = torch.tensor(data["snapshots"][-1]["vectors"], dtype=torch.float32)
     try:
         model.op_encoder.load_vectors(vectors)
@@ -127,9 +149,11 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
               progress: bool = True) -> DVAE:
     """Train (or resume) a run in ``out``. Returns the trained model.
 
-    Writes ``config.json`` first, then ``history.csv``, ``embeddings.json``,
-    ``checkpoint.pt`` and ``model.pt`` every ``checkpoint_every`` epochs and at the end,
-    then ``latents.parquet``. Every write is atomic.
+    Checks everything it can before writing anything. Then writes ``config.json``, then
+    ``checkpoint.pt``, ``model.pt``, ``history.csv`` and ``embeddings.json`` (in that order)
+    every ``checkpoint_every`` epochs, at a ``stop_at_recon`` stop and at the end, then
+    ``latents.parquet``. Every write is atomic. A run killed before its first checkpoint
+    resumes from epoch 0 with its saved config.
     """
     out = Path(out)
     checkpoint_path = out / runs.CHECKPOINT
@@ -142,32 +166,55 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
         "versions": runs.library_versions(),
         "device": str(device),
     }
-
+    if out.exists() and not out.is_dir():
+        raise RunDirError(f"{out}: is a file, not a run directory\nfix: choose another --out")
+    remove_stale_temp_files(out)
+    state = None
     if resume:
-        if not checkpoint_path.exists():
-            raise RunDirError(f"{checkpoint_path}: missing; nothing to resume (start without --resume)")
+        if checkpoint_path.exists():
+            state = runs.load_checkpoint(out, device)
+        elif (out / runs.MODEL).exists():
+            raise RunDirError(f"{checkpoint_path}: missing beside model.pt, so the run cannot be continued "
+                              f"(finished runs may ship without it)\nfix: train into a new --out")
+        elif not (out / runs.CONFIG).exists():
+            raise RunDirError(f"{checkpoint_path}: missing; nothing to resume\nfix: start without --resume")
         saved = runs.load_config(out)
         # the saved configs win: a resumed run is the same run
         model_config = from_dict(ModelConfig, saved["model"])
         saved_train = from_dict(TrainConfig, saved["train"])
         if train_config.epochs != saved_train.epochs:
-            saved_train = from_dict(TrainConfig, {**to_dict(saved_train), "epochs": train_config.epochs})
+            done = int(state["epoch"]) if state else 0
+            if train_config.epochs < done:
+                raise RunDirError(f"{checkpoint_path}: already at epoch {done}, beyond --epochs "
+                                  f"{train_config.epochs}\nfix: resume with --epochs {saved_train.epochs} or more")
+            if saved_train.schedule == "cosine":
+                raise RunDirError(f"{out / runs.CONFIG}: the cosine schedule was fixed for {saved_train.epochs} "
+                                  f"epochs\nfix: resume with --epochs {saved_train.epochs}")
+            saved_train = dataclasses.replace(saved_train, epochs=train_config.epochs)
         train_config = saved_train
         config.update({"model": to_dict(model_config), "train": to_dict(train_config), "preset": saved.get("preset")})
-    elif (out / runs.MODEL).exists() or checkpoint_path.exists():
-        raise RunDirError(
-            f"{out}: already holds a run; pass --resume to continue it, or choose another --out"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    runs.atomic_write_json(out / runs.CONFIG, config)
+    else:
+        existing = [name for name in RUN_FILES if (out / name).exists()]
+        if existing:
+            raise RunDirError(
+                f"{out}: already holds a run ({', '.join(existing)})\n"
+                f"fix: pass --resume to continue it, or choose another --out"
+            )
 
-    model = build_model(model_config, train_config.seed).to(device)
-    # fused: one kernel for all parameters (the same update; 4.5 ms instead of 14 ms per step
-    # at the paper preset on 2 CPU cores)
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, fused=True)
     train_index = table.indices("train")
     if len(train_index) == 0:
         raise OpEmbedError(f"{space.name}: the training split is empty")
+    model = build_model(model_config, train_config.seed).to(device)
+    if state is None and init_embeddings_from is not None:
+        warm_start_embeddings(model, init_embeddings_from)  # before anything is written
+    # nothing is written before this point: a bad argument or input leaves no half-made run
+    out.mkdir(parents=True, exist_ok=True)
+    runs.atomic_write_json(out / runs.CONFIG, config)
+    fault_point("config")
+
+    # fused: one kernel for all parameters (the same update; 4.5 ms instead of 14 ms per step
+    # at the paper preset on 2 CPU cores)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr, fused=True)
     steps_per_epoch = math.ceil(len(train_index) / train_config.batch_size)
     scheduler = make_scheduler(optimizer, train_config, steps_per_epoch)
     monitor = None
@@ -180,8 +227,7 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
     snapshots: list[dict] = []
     start_epoch = 0
 
-    if resume:
-        state = torch.load(checkpoint_path, map_location=device, weights_only=True)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -191,23 +237,17 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
         snapshots = list(state["snapshots"])
         start_epoch = int(state["epoch"])
     else:
-        if init_embeddings_from is not None:
-            warm_start_embeddings(model, init_embeddings_from)
         snapshot = _embedding_snapshot(model, 0)
         if snapshot:
             snapshots.append(snapshot)
 
     def save(epoch: int) -> None:
+        """The checkpoint first, then the model, then the files derived from them: a kill
+        between any two writes leaves a run that ``--resume`` continues."""
         snapshot = _embedding_snapshot(model, epoch)
         if snapshot and (not snapshots or snapshots[-1]["epoch"] != epoch):
             snapshots.append(snapshot)
-        runs.atomic_write_csv(out / runs.HISTORY, pd.DataFrame(history))
-        if snapshots:
-            runs.atomic_write_json(out / runs.EMBEDDINGS, {"node_types": space.node_type_names, "snapshots": snapshots})
         state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-        runs.atomic_torch_save(out / runs.MODEL, {
-            "state_dict": state_dict, "model_config": to_dict(model_config), "space": space.name, "epoch": epoch,
-        })
         runs.atomic_torch_save(checkpoint_path, {
             "model": state_dict,
             "optimizer": optimizer.state_dict(),
@@ -218,6 +258,16 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
             "snapshots": snapshots,
             "epoch": epoch,
         })
+        fault_point(f"e{epoch}:checkpoint")
+        runs.atomic_torch_save(out / runs.MODEL, {
+            "state_dict": state_dict, "model_config": to_dict(model_config), "space": space.name, "epoch": epoch,
+        })
+        fault_point(f"e{epoch}:model")
+        runs.atomic_write_csv(out / runs.HISTORY, pd.DataFrame(history))
+        fault_point(f"e{epoch}:history")
+        if snapshots:
+            runs.atomic_write_json(out / runs.EMBEDDINGS, {"node_types": space.node_type_names, "snapshots": snapshots})
+            fault_point(f"e{epoch}:embeddings")
 
     wall_before = float(history[-1].get("wall_seconds", 0.0)) if history else 0.0
     session_started = time.perf_counter()
@@ -281,7 +331,10 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
                       f"{train_config.stop_at_valid}", file=sys.stderr)
             break
     bar.close()
-    if start_epoch >= train_config.epochs and not (out / runs.MODEL).exists():
+    if start_epoch == last_epoch and start_epoch > 0:
+        # nothing left to train: a kill may have come between the checkpoint and the files
+        # derived from it, so write them again from the checkpoint
         save(start_epoch)
     write_latents(out, model, table, device, train_config.precision)
+    fault_point("latents")
     return model
