@@ -6,10 +6,11 @@ Errors in the user's input print as one clear message (exit status 2), never a t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from .config import PRESETS
+from .config import PRESETS, ModelConfig
 from .errors import OpEmbedError
 from .validation import check_output_dir, require_at_least, require_positive, require_share
 
@@ -24,6 +25,7 @@ EPILOG = """examples:
   python -m core bo runs/cora-learned --rounds 10 --batch-size 50 --seeds 10
   python -m core bo-summary runs/cora-onehot runs/cora-learned
   python -m core export runs/cora-onehot runs/cora-learned --format pdf --out figures/
+  python -m core quality runs/enas6-onehot runs/enas6-learned
   python -m core recon-bound --space nbg-cora
   python -m core bench --json bench.json
   python -m core demo --out assets/demo
@@ -35,11 +37,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
 
 
-def _load_space(name: str, data_dir):
-    from .spaces import get_space
+def _load_space(name: str, data_dir, run_dir: Path | None = None):
+    """The space and its table; a run's own keys stand in for a missing ENAS data file."""
+    from .spaces import get_space, load_table
 
     space = get_space(name)
-    return space, space.load(data_dir)
+    return space, load_table(space, data_dir, () if run_dir is None else (run_dir,))
 
 
 # ---------------------------------------------------------------- train
@@ -69,6 +72,7 @@ def _add_train(sub) -> None:
                    help="end once the per-epoch recon_greedy reaches this share (e.g. 0.99) and valid_prior "
                         "reaches --stop-at-valid")
     p.add_argument("--stop-at-valid", type=float, default=0.99, help="validity needed by --stop-at-recon")
+    p.add_argument("--no-stop", action="store_true", help="train every epoch, even where the preset stops early")
     p.add_argument("--monitor-graphs", type=int, default=500,
                    help="test graphs greedily reconstructed after each epoch (0: no monitor)")
     p.add_argument("--monitor-prior-points", type=int, default=200,
@@ -154,7 +158,6 @@ def _check_warm_start(args, space) -> None:
 
 
 def _cmd_train(args) -> None:
-    from .config import PRESETS, ModelConfig, TrainConfig
     from .devices import resolve_device
     from .spaces import get_space
     from .train import train_run
@@ -176,24 +179,16 @@ def _cmd_train(args) -> None:
         encoding=args.encoding,
         embedding_dim=args.embedding_dim,
     )
-    train_config = TrainConfig(
-        epochs=pick(args.epochs, preset.epochs),
-        batch_size=pick(args.batch_size, preset.batch_size),
-        lr=pick(args.lr, preset.lr),
-        beta=pick(args.beta, preset.beta),
-        eps_scale=pick(args.eps_scale, preset.eps_scale),
-        schedule=pick(args.schedule, preset.schedule),
-        warmup_epochs=pick(args.warmup_epochs, preset.warmup_epochs),
-        grad_clip=pick(args.grad_clip, preset.grad_clip),
-        kl_warmup_epochs=pick(args.kl_warmup_epochs, preset.kl_warmup_epochs),
-        seed=args.seed,
-        checkpoint_every=args.checkpoint_every,
-        precision=args.precision,
-        monitor_graphs=args.monitor_graphs,
-        monitor_prior_points=args.monitor_prior_points,
-        stop_at_recon=args.stop_at_recon,
+    train_config = preset.train_config(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta, eps_scale=args.eps_scale,
+        schedule=args.schedule, warmup_epochs=args.warmup_epochs, grad_clip=args.grad_clip,
+        kl_warmup_epochs=args.kl_warmup_epochs, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        precision=args.precision, monitor_graphs=args.monitor_graphs,
+        monitor_prior_points=args.monitor_prior_points, stop_at_recon=args.stop_at_recon,
         stop_at_valid=args.stop_at_valid,
     )
+    if args.no_stop:
+        train_config = dataclasses.replace(train_config, stop_at_recon=None)
     train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
               init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
     print(f"trained: {args.out}")
@@ -234,7 +229,7 @@ def _cmd_evaluate(args) -> None:
     check_output_dir(args.run, "RUN")
     if (args.run / runs.METRICS).exists():
         runs.load_metrics(args.run)  # a damaged metrics.json is reported, never overwritten
-    space, table = _load_space(config["space"], args.data_dir)
+    space, table = _load_space(config["space"], args.data_dir, args.run)
     eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
                              num_prior_points=args.prior_points, gp_seeds=args.gp_seeds)
     metrics = evaluate_run(args.run, space, table, device, eval_config,
@@ -322,7 +317,7 @@ def _cmd_smoothness(args) -> None:
     config = runs.load_config(args.run)
     check_output_dir(args.run, "RUN")
     runs.read_latents(args.run)  # before the (slower) space: a damaged file is reported at once
-    space, table = _load_space(config["space"], args.data_dir)
+    space, table = _load_space(config["space"], args.data_dir, args.run)
     result = write_smoothness(args.run, space, table)
     print(json.dumps(result, indent=2, default=str))
 
@@ -347,6 +342,18 @@ def _cmd_export(args) -> None:
     check_output_dir(args.out, "--out")
     written = export_runs(args.runs, args.format, args.out, projections=projections, data_dir=args.data_dir)
     print(f"wrote {len(written)} files to {args.out}")
+
+
+def _add_quality(sub) -> None:
+    p = sub.add_parser("quality", help="time to quality: recipe, wall time to 90 %% and 99 %% greedy "
+                                       "reconstruction, final metrics (Markdown)")
+    p.add_argument("runs", type=Path, nargs="+")
+
+
+def _cmd_quality(args) -> None:
+    from .quality_table import quality_table, to_markdown
+
+    print(to_markdown(quality_table(args.runs)))
 
 
 def _add_recon_bound(sub) -> None:
@@ -390,6 +397,7 @@ COMMANDS = {
     "export": (_add_export, _cmd_export),
     "fetch": (_add_fetch, _cmd_fetch),
     "recon-bound": (_add_recon_bound, _cmd_recon_bound),
+    "quality": (_add_quality, _cmd_quality),
 }
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import runs
-from .config import PRESETS, ModelConfig, TrainConfig
+from .config import PRESETS, ModelConfig
 from .devices import resolve_device
 
 ENCODINGS = ("onehot", "learned")
@@ -47,8 +47,7 @@ def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", dev
             model_config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes,
                                        hidden_dim=settings.hidden_dim, latent_dim=settings.latent_dim,
                                        bidirectional=settings.bidirectional, encoding=encoding)
-            train_config = TrainConfig(epochs=epochs or settings.epochs, batch_size=settings.batch_size,
-                                       lr=settings.lr, checkpoint_every=5)
+            train_config = settings.train_config(epochs=epochs, checkpoint_every=5)
             print(f"[demo] training {run_dir}", flush=True)
             train_run(space, table, model_config, train_config, run_dir, torch_device,
                       resume=(run_dir / runs.CHECKPOINT).exists() or (run_dir / runs.CONFIG).exists(),

@@ -181,8 +181,9 @@ class _Run:
 class _Spaces:
     """Search spaces and their tables, loaded once per name; ``None`` where loading fails."""
 
-    def __init__(self, data_dir: Path | None):
+    def __init__(self, data_dir: Path | None, run_dirs: dict[str, list[Path]] | None = None):
         self.data_dir = data_dir
+        self.run_dirs = run_dirs or {}  # space name -> runs whose keys can stand in for its data
         self.loaded: dict[str, tuple | None] = {}
 
     def get(self, name: str | None):
@@ -190,10 +191,10 @@ class _Spaces:
             return None
         if name not in self.loaded:
             try:
-                from .spaces import get_space
+                from .spaces import get_space, load_table
 
                 space = get_space(name)
-                self.loaded[name] = (space, space.load(self.data_dir))
+                self.loaded[name] = (space, load_table(space, self.data_dir, self.run_dirs.get(name, ())))
             except Exception as error:  # e.g. the ENAS data file is not there
                 warnings.warn(f"{name}: space not loaded, its figures are left out ({error})", stacklevel=3)
                 self.loaded[name] = None
@@ -274,7 +275,10 @@ def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("u
         raise OpEmbedError("no run directories given")
     names = run_names(run_dirs)
     loaded = [_Run(path, name) for path, name in zip(run_dirs, names)]
-    spaces = _Spaces(data_dir)
+    by_space: dict[str, list[Path]] = {}
+    for r in loaded:
+        by_space.setdefault(r.space_name, []).append(r.path)
+    spaces = _Spaces(data_dir, by_space)
     figures: FigureSet = {}
 
     def labelled(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -367,18 +367,20 @@ def model(run: dict):
 
 
 @st.cache_resource(show_spinner="Loading the search space ...", max_entries=4)
-def _space_and_table(name: str, data_dir: str | None):
-    from core.spaces import get_space
+def _space_and_table(name: str, data_dir: str | None, run_paths: tuple[str, ...]):
+    from core.spaces import get_space, load_table
 
     space = get_space(name)
-    return space, space.load(data_dir)
+    return space, load_table(space, data_dir, run_paths)
 
 
 def space_and_table(name: str):
     """``(SearchSpace, ArchitectureTable)`` of a space name, its data read from
-    ``--data-dir``. Raises ``OpEmbedError`` when the data is not available (pages show the
-    message)."""
-    return _space_and_table(name, st.session_state.get("data_dir"))
+    ``--data-dir``; where that is missing (ENAS), rebuilt from the keys of a run of the space
+    (the shipped enas6 runs open with no download). Raises ``OpEmbedError`` when neither
+    is available (pages show the message)."""
+    run_paths = tuple(r["path"] for r in all_runs() if r.get("space") == name)
+    return _space_and_table(name, st.session_state.get("data_dir"), run_paths)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

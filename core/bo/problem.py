@@ -136,7 +136,7 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
             its latents do not match the space's table.
         OpEmbedError: decode mode on a space with no bench and no ``--oracle``.
     """
-    from ..spaces import get_space
+    from ..spaces import get_space, load_table
 
     run_dir = Path(run_dir)
     config = runs.load_config(run_dir)
@@ -147,7 +147,7 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
         )
     latents = runs.read_latents(run_dir)
     space = get_space(config["space"])
-    table = space.load(data_dir)
+    table = load_table(space, data_dir, (run_dir,))  # a run's keys stand in for a missing ENAS file
     if len(latents) != len(table) or list(latents["key"]) != list(table.keys):
         raise RunDirError(
             f"{run_dir / runs.LATENTS}: its {len(latents)} rows do not match the {len(table)} "

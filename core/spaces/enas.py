@@ -113,6 +113,22 @@ class EnasSpace(SearchSpace):
             split=split.astype(str),
         )
 
+    def table_from_keys(self, keys: list[str], y: np.ndarray, split: np.ndarray) -> ArchitectureTable:
+        """The table rebuilt from keys alone (a run's ``latents.parquet`` holds every key, its
+        accuracy and split, in table order): the shipped enas6 runs need no data download.
+
+        Raises:
+            ValueError: a key is not ``num_layers`` ops with their skip bits.
+        """
+        width = self.num_layers + self.num_layers * (self.num_layers - 1) // 2
+        flat = np.array([[int(part) for part in key.split()] for key in keys], dtype=np.int64)
+        if flat.ndim != 2 or flat.shape[1] != width:
+            raise ValueError(f"an {self.name} key holds {width} integers (ops and skip bits)")
+        op_ids, adjacency = self._dense_from_flat(flat)
+        return ArchitectureTable(keys=list(keys), op_ids=op_ids, adjacency=adjacency,
+                                 num_nodes=np.full(len(keys), self.max_nodes, dtype=np.int64),
+                                 y=np.asarray(y, dtype=np.float64), y_test=None, split=np.asarray(split).astype(str))
+
     def _parse_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         """Every line as a flat row (``A x F`` int64, ``F = L + L(L-1)/2``) and its accuracy
         (``A`` float64). Trailing blank lines are ignored; any other bad line raises."""

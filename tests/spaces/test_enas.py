@@ -3,10 +3,11 @@ import random
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.errors import DataFileError, OpEmbedError
-from core.spaces import get_space
+from core.spaces import get_space, load_table
 from core.spaces.base import END_TYPE, START_TYPE, SearchSpace
 from core.spaces.enas import EnasSpace
 
@@ -220,3 +221,23 @@ def test_get_space_enas():
     assert space.op_names == ["conv3", "sep3", "conv5", "sep5", "avg3", "max3"]
     with pytest.raises(OpEmbedError, match="enas6"):
         get_space("enas")
+
+
+def test_a_run_latents_file_stands_in_for_the_missing_data_file(enas_data_dir, tmp_path):
+    space = get_space("enas6")
+    table = space.load(enas_data_dir)
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame({"key": table.keys, "split": table.split, "y": table.y, "mu_0": 0.0}).to_parquet(
+        run / "latents.parquet")
+    missing = tmp_path / "no-data"
+    with pytest.raises(DataFileError):
+        load_table(space, missing)
+    rebuilt = load_table(space, missing, [tmp_path / "not-a-run", run])
+    assert rebuilt.keys == table.keys
+    np.testing.assert_array_equal(rebuilt.op_ids, table.op_ids)
+    np.testing.assert_array_equal(rebuilt.adjacency, table.adjacency)
+    np.testing.assert_array_equal(rebuilt.split, table.split)
+    np.testing.assert_array_equal(rebuilt.y, table.y)
+    with pytest.raises(ValueError, match="21 integers"):
+        space.table_from_keys(["1 2 3"], np.zeros(1), np.array(["train"]))

@@ -1,0 +1,88 @@
+"""Time to quality as a table: for each run, its recipe, the wall time at which its per-epoch
+greedy reconstruction first reached 90 % and 99 %, and its final ``evaluate`` metrics.
+
+``python -m core quality RUN...`` prints it as Markdown (the README's recipe-study table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import runs
+
+TARGETS = (0.90, 0.99)
+
+
+def first_reached(history: pd.DataFrame, target: float) -> pd.Series | None:
+    """The first ``history`` row whose ``recon_greedy`` is at least ``target``, or ``None``."""
+    if "recon_greedy" not in history.columns:
+        return None
+    hits = history[history["recon_greedy"] >= target]
+    return None if hits.empty else hits.iloc[0]
+
+
+def _wall_minutes(history: pd.DataFrame) -> pd.Series:
+    seconds = history["wall_seconds"] if "wall_seconds" in history.columns else history["seconds"].cumsum()
+    return seconds / 60
+
+
+def recipe(config: dict) -> str:
+    """A one-line summary of a run's model size and optimisation."""
+    model, train = config.get("model", {}), config.get("train", {})
+    parts = [f"h{model.get('hidden_dim')} z{model.get('latent_dim')} b{train.get('batch_size')}",
+             f"lr {train.get('lr'):g} {train.get('schedule', 'plateau')}"]
+    if train.get("warmup_epochs"):
+        parts.append(f"warm-up {train['warmup_epochs']:g}")
+    if train.get("grad_clip"):
+        parts.append(f"clip {train['grad_clip']:g}")
+    if train.get("kl_warmup_epochs"):
+        parts.append(f"KL warm-up {train['kl_warmup_epochs']:g}")
+    if train.get("eps_scale", 0.01) != 0.01:
+        parts.append(f"eps {train['eps_scale']:g}")
+    return ", ".join(parts)
+
+
+def quality_row(run_dir: Path) -> dict:
+    """One row of the table for a run directory."""
+    config = runs.load_config(run_dir)
+    history = runs.load_history(run_dir)
+    row = {"run": str(run_dir), "space": config.get("space"), "encoding": config.get("model", {}).get("encoding"),
+           "recipe": recipe(config), "epochs": int(history["epoch"].iloc[-1]) if len(history) else 0,
+           "wall min": float(_wall_minutes(history).iloc[-1]) if len(history) else 0.0}
+    wall = _wall_minutes(history) if len(history) else None
+    for target in TARGETS:
+        hit = first_reached(history, target)
+        label = f"to {round(100 * target)} %"
+        row[label] = None if hit is None else f"{wall.loc[hit.name]:.1f} min (ep {int(hit['epoch'])})"
+    if len(history) and "recon_greedy" in history.columns:
+        row["last recon_greedy %"] = 100 * float(history["recon_greedy"].iloc[-1])
+        row["last valid_prior %"] = 100 * float(history["valid_prior"].iloc[-1])
+    if (Path(run_dir) / runs.METRICS).exists():
+        metrics = runs.load_metrics(run_dir)
+        for key, label in (("recon_accuracy", "recon %"), ("validity", "valid %"), ("uniqueness", "unique %")):
+            if key in metrics:
+                row[label] = 100 * metrics[key]
+        for key in ("rmse", "pearson"):
+            if key in metrics:
+                row[key] = metrics[key]
+    return row
+
+
+def quality_table(run_dirs: list[Path]) -> pd.DataFrame:
+    return pd.DataFrame([quality_row(Path(run)) for run in run_dirs])
+
+
+def to_markdown(frame: pd.DataFrame) -> str:
+    """The table as Markdown: percentages to 2 decimals, GP figures to 3, blanks as a dash."""
+    def cell(column: str, value) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return "—"
+        if isinstance(value, float):
+            return f"{value:.3f}" if column in ("rmse", "pearson") else f"{value:.2f}" if "%" in column else f"{value:.1f}"
+        return str(value)
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(cell(c, row[c]) for c in frame.columns) + " |")
+    return "\n".join(lines)

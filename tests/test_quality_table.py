@@ -1,0 +1,47 @@
+"""The time-to-quality table on a hand-made run with known answers."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from core.quality_table import first_reached, quality_table, recipe, to_markdown
+
+
+def _run(tmp_path, recon, metrics=None):
+    run = tmp_path / "run"
+    run.mkdir()
+    config = {"space": "enas6", "model": {"hidden_dim": 128, "latent_dim": 56, "encoding": "learned"},
+              "train": {"batch_size": 128, "lr": 0.003, "schedule": "cosine", "warmup_epochs": 2.0, "grad_clip": 0.0}}
+    (run / "config.json").write_text(json.dumps(config))
+    epochs = list(range(1, len(recon) + 1))
+    pd.DataFrame({"epoch": epochs, "loss": 1.0, "seconds": 30.0, "recon_greedy": recon, "valid_prior": 1.0,
+                  "wall_seconds": [60.0 * e for e in epochs]}).to_csv(run / "history.csv", index=False)
+    if metrics:
+        (run / "metrics.json").write_text(json.dumps(metrics))
+    return run
+
+
+def test_wall_time_to_each_target_is_the_first_epoch_that_reaches_it(tmp_path):
+    run = _run(tmp_path, [0.1, 0.5, 0.92, 0.85, 0.991, 0.999], {"recon_accuracy": 0.995, "rmse": 0.38})
+    row = quality_table([run]).iloc[0]
+    assert row["to 90 %"] == "3.0 min (ep 3)"
+    assert row["to 99 %"] == "5.0 min (ep 5)"
+    assert row["epochs"] == 6 and row["wall min"] == 6.0
+    assert row["recon %"] == 99.5 and row["rmse"] == 0.38
+    assert row["recipe"] == "h128 z56 b128, lr 0.003 cosine, warm-up 2"
+
+
+def test_a_target_never_reached_is_a_dash(tmp_path):
+    run = _run(tmp_path, [0.1, 0.95])
+    table = quality_table([run])
+    assert table.iloc[0]["to 99 %"] is None
+    assert "| — |" in to_markdown(table)
+    assert first_reached(pd.DataFrame({"epoch": [1]}), 0.9) is None
+
+
+def test_recipe_names_clipping_and_kl_warmup():
+    config = {"model": {"hidden_dim": 64, "latent_dim": 16},
+              "train": {"batch_size": 32, "lr": 1e-4, "grad_clip": 1.0, "kl_warmup_epochs": 5, "eps_scale": 0.1}}
+    assert recipe(config) == "h64 z16 b32, lr 0.0001 plateau, clip 1, KL warm-up 5, eps 0.1"
