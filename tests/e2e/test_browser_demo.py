@@ -1,0 +1,54 @@
+"""The dashboard as a new user first sees it: the shipped demo folder and no runs of their own,
+no ENAS data file. The default pair is the enas6 pair (D-VAE and DVAE-EMB) and every page
+opens without an exception. Run: ``python -m pytest tests/e2e -m e2e``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import CHROMIUM, PAGES, ROOT, launch, open_page, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.e2e
+DEMO = ROOT / "assets" / "demo"
+CHART_PAGES = {"Runs", "Latent space", "Operation embeddings", "Smoothness", "Best cells"}
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    if not (DEMO / "enas6-onehot" / "model.pt").exists():
+        pytest.skip("the shipped enas6 pair is not in assets/demo")
+    pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path_factory.mktemp("e2e-demo")
+    (root / "runs").mkdir()
+    no_data = {"OPEMBED_DATA_DIR": str(root / "no-data")}  # as on a fresh clone: no ENAS data file
+    with streamlit_server(root / "runs", DEMO, log_path=root / "streamlit.log", extra_env=no_data) as (url, _):
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            tab = context.new_page()
+            tab.set_default_timeout(180_000)
+            tab.goto(url)
+            wait_for_app(tab, "Runs", timeout=180_000)
+            yield tab
+            context.close()
+            browser.close()
+
+
+def test_the_default_pair_is_the_enas6_pair(page):
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    assert "enas6-onehot · enas6 · onehot" in sidebar
+    assert "enas6-learned · enas6 · learned" in sidebar
+
+
+@pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])
+def test_every_page_renders_the_enas6_pair(page, url_path, title):
+    open_page(page, title, timeout=180_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    if title in CHART_PAGES:
+        assert page.locator("[data-testid='stPlotlyChart']").count() > 0
