@@ -41,9 +41,8 @@ def page(tmp_path_factory):
 
 
 def test_the_default_pair_is_the_enas6_pair(page):
-    sidebar = page.get_by_test_id("stSidebar").inner_text()
-    assert "enas6-onehot · enas6 · onehot" in sidebar
-    assert "enas6-learned · enas6 · learned" in sidebar
+    assert page.get_by_label("Run A").input_value() == "demo/enas6-onehot · enas6 · onehot"
+    assert page.get_by_label("Run B").input_value() == "demo/enas6-learned · enas6 · learned"
 
 
 @pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])
