@@ -22,7 +22,6 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -31,7 +30,8 @@ from core import runs
 from core.__main__ import main
 from core.config import ModelConfig, TrainConfig, to_dict
 from core.models.dvae import DVAE
-from core.spaces import EnasSpace, get_space
+from core.spaces import EnasSpace
+from tests.tiny_tables import small_nbg_table
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -46,16 +46,12 @@ def trained_run(tmp_path_factory) -> Path:
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    space = get_space(SPACE)
-    table = space.load(None)
-    rng = np.random.default_rng(0)
-    index = np.concatenate([rng.choice(table.indices("train"), 96, replace=False),
-                            rng.choice(table.indices("test"), 16, replace=False)])
+    space, table = small_nbg_table(96, 16)
     model_config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=8,
                                latent_dim=3, encoding="learned")
     train_config = TrainConfig(epochs=EPOCHS, batch_size=32, lr=3e-3, checkpoint_every=1, monitor_graphs=0)
     run = tmp_path_factory.mktemp("bad-inputs") / "run"
-    train_run(space, table.subset(index), model_config, train_config, run, torch.device("cpu"), progress=False)
+    train_run(space, table, model_config, train_config, run, torch.device("cpu"), progress=False)
     runs.atomic_write_json(run / runs.METRICS, {"space": SPACE, "encoding": "learned", "recon_accuracy": 0.5})
     torch.set_num_threads(threads)
     return run

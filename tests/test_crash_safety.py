@@ -18,8 +18,8 @@ import torch
 from core import runs
 from core.config import ModelConfig, TrainConfig
 from core.errors import RunDirError
-from core.spaces import get_space
 from core.train import FAULT_ENV, train_run
+from tests.tiny_tables import small_nbg_table
 
 REPO = Path(__file__).resolve().parents[1]
 EPOCHS = 2
@@ -52,16 +52,12 @@ train_run(space, table, model, train, Path(sys.argv[1]), torch.device("cpu"), re
 
 
 def _configs():
-    space = get_space("nbg-cora")
-    table = space.load(None)
-    rng = np.random.default_rng(0)
-    index = np.concatenate([rng.choice(table.indices("train"), 64, replace=False),
-                            rng.choice(table.indices("test"), 16, replace=False)])
+    space, table = small_nbg_table(64, 16)
     model = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=8,
                         latent_dim=3, encoding="learned")
     train = TrainConfig(epochs=EPOCHS, batch_size=16, lr=3e-3, seed=3, checkpoint_every=1, schedule="cosine",
                         warmup_epochs=1, monitor_graphs=8, monitor_prior_points=8)
-    return space, table.subset(index), model, train
+    return space, table, model, train
 
 
 @pytest.fixture(scope="module")

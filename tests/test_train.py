@@ -12,18 +12,13 @@ import torch
 from core import runs
 from core.config import ModelConfig, TrainConfig
 from core.errors import RunDirError
-from core.spaces import get_space
 from core.train import kl_weight, make_scheduler, train_run
+from tests.tiny_tables import small_nbg_table
 
 
 @pytest.fixture(scope="module")
 def small_space():
-    space = get_space("nbg-cora")
-    table = space.load(None)
-    rng = np.random.default_rng(0)
-    index = np.concatenate([rng.choice(table.indices("train"), 96, replace=False),
-                            rng.choice(table.indices("test"), 16, replace=False)])
-    return space, table.subset(index)
+    return small_nbg_table(96, 16)
 
 
 def _configs(space, epochs, encoding="learned"):

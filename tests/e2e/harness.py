@@ -74,18 +74,40 @@ def streamlit_server(runs_dir: Path | str, demo_dir: Path | str = "", log_path: 
         wait_healthy(port, process)
         yield f"http://localhost:{port}", process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if log_path:
             log.close()
 
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@contextlib.contextmanager
+def browser_page(url: str, timeout_ms: int = 120_000, **context_options):
+    """A headless Chromium tab on ``url``, the app loaded on its Runs page. Yields the page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, **context_options)
+        tab = context.new_page()
+        tab.set_default_timeout(timeout_ms)
+        tab.goto(url)
+        wait_for_app(tab, "Runs", timeout=timeout_ms)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it does not end within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_for_app(page, title: str | None = None, timeout: float = 120_000) -> None:

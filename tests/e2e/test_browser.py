@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, ROOT, launch, open_page, streamlit_server, wait_for_app, wait_for_rerun
+from tests.e2e.harness import CHROMIUM, PAGES, ROOT, browser_page, open_page, streamlit_server, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 CHART_PAGES = {"Runs", "Latent space", "Operation embeddings", "Smoothness", "Best cells"}
@@ -40,18 +40,8 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
-        tab = context.new_page()
-        tab.set_default_timeout(120_000)
-        tab.goto(app_url)
-        wait_for_app(tab, "Runs")
+    with browser_page(app_url, accept_downloads=True) as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def _screenshot(page, name: str) -> None:

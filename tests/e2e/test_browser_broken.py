@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, launch, open_page, streamlit_server, wait_for_app
+from tests.e2e.harness import CHROMIUM, PAGES, browser_page, open_page, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -21,23 +21,13 @@ def page(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api")
-    from playwright.sync_api import sync_playwright
-
     from tests.dashboard.tiny_runs import build_broken_runs
 
     root = tmp_path_factory.mktemp("e2e-broken")
     runs = build_broken_runs(root / "runs")
     with streamlit_server(runs, "", log_path=root / "streamlit.log") as (url, _):
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            tab = context.new_page()
-            tab.set_default_timeout(120_000)
-            tab.goto(url)
-            wait_for_app(tab, "Runs")
+        with browser_page(url) as tab:
             yield tab
-            context.close()
-            browser.close()
 
 
 @pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])

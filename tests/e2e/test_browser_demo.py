@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, ROOT, launch, open_page, streamlit_server, wait_for_app
+from tests.e2e.harness import CHROMIUM, PAGES, ROOT, browser_page, open_page, streamlit_server
 
 pytestmark = pytest.mark.e2e
 DEMO = ROOT / "assets" / "demo"
@@ -22,22 +22,12 @@ def page(tmp_path_factory):
     if not (DEMO / "enas6-onehot" / "model.pt").exists():
         pytest.skip("the shipped enas6 pair is not in assets/demo")
     pytest.importorskip("playwright.sync_api")
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path_factory.mktemp("e2e-demo")
     (root / "runs").mkdir()
     no_data = {"OPEMBED_DATA_DIR": str(root / "no-data")}  # as on a fresh clone: no ENAS data file
     with streamlit_server(root / "runs", DEMO, log_path=root / "streamlit.log", extra_env=no_data) as (url, _):
-        with sync_playwright() as playwright:
-            browser = launch(playwright)
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            tab = context.new_page()
-            tab.set_default_timeout(180_000)
-            tab.goto(url)
-            wait_for_app(tab, "Runs", timeout=180_000)
+        with browser_page(url, timeout_ms=180_000) as tab:
             yield tab
-            context.close()
-            browser.close()
 
 
 def test_the_default_pair_is_the_enas6_pair(page):

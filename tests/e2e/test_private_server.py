@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import ROOT, free_port, wait_healthy
+from tests.e2e.harness import ROOT, free_port, stop, wait_healthy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -69,11 +69,6 @@ def test_started_from_tmp_it_listens_on_localhost_only(tmp_path):
         wait_healthy(port, process)
         addresses = listening_addresses(port)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     assert addresses, "nothing listens on the port"
     assert set(addresses) == {"0100007F"}, addresses  # 127.0.0.1, and no IPv6 or wildcard socket
