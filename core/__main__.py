@@ -10,6 +10,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from . import runs
 from .config import PRESETS, ModelConfig
 from .errors import OpEmbedError
 from .validation import check_output_dir, require_at_least, require_positive, require_share
@@ -104,7 +105,6 @@ def _check_train_arguments(args) -> None:
 def _check_train_output(args, space) -> None:
     """``--out`` is writable; a fresh run never lands on an existing one; a resumed run has a
     readable config and checkpoint that agree with the flags."""
-    from . import runs
     from .validation import run_entries
 
     check_output_dir(args.out, "--out")
@@ -134,8 +134,6 @@ def _check_train_output(args, space) -> None:
 
 def _check_warm_start(args, space) -> None:
     """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
-    from . import runs
-
     if args.init_embeddings_from is None:
         return
     if args.encoding != "learned":
@@ -211,7 +209,6 @@ def _add_evaluate(sub) -> None:
 
 
 def _cmd_evaluate(args) -> None:
-    from . import runs
     from .devices import resolve_device
     from .evaluate import EvalConfig, evaluate_run
 
@@ -267,8 +264,6 @@ def _add_table(sub) -> None:
 
 
 def _cmd_table(args) -> None:
-    from . import runs
-
     metrics = {}
     for run in args.runs:
         path = run / runs.METRICS
@@ -290,7 +285,6 @@ def _add_project(sub) -> None:
 
 
 def _cmd_project(args) -> None:
-    from . import runs
     from .projection import load_or_compute_projection
 
     require_at_least("--n-neighbors", args.n_neighbors, 2)
@@ -311,7 +305,6 @@ def _add_smoothness(sub) -> None:
 def _cmd_smoothness(args) -> None:
     import json
 
-    from . import runs
     from .smoothness import write_smoothness
 
     config = runs.load_config(args.run)
@@ -429,6 +422,14 @@ def _optional_commands(sub) -> dict:
     return handlers
 
 
+def _run_dirs_written(args) -> list[Path]:
+    """The run directories a command writes into (its ``run`` argument), if it has one."""
+    if args.command == "bo":
+        return [Path(run) for run in args.runs]
+    run = getattr(args, "run", None)
+    return [Path(run)] if args.command in ("evaluate", "project", "smoothness") and run else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__,
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -438,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = _optional_commands(sub)
     args = parser.parse_args(argv)
     try:
+        for run_dir in _run_dirs_written(args):  # a killed earlier command's half-written files
+            runs.remove_stale_temp_files(run_dir)
         if args.command in COMMANDS:
             COMMANDS[args.command][1](args)
         else:

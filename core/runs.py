@@ -51,6 +51,15 @@ from .run_files import (  # noqa: F401  (re-exported: runs.CONFIG, runs.MODEL, .
 TEMP_SUFFIX = ".tmp"  # atomic writes go through ``.<name>.<random>.tmp`` beside the target
 
 
+def remove_stale_temp_files(run_dir: Path) -> None:
+    """Delete the ``.NAME.*.tmp`` files a killed atomic write left in a run directory or in
+    its ``bo/`` and ``projections/`` folders. Every command that writes into a run calls it."""
+    run_dir = Path(run_dir)
+    if run_dir.is_dir():
+        for stale in [*run_dir.glob(f".*{TEMP_SUFFIX}"), *run_dir.glob(f"*/.*{TEMP_SUFFIX}")]:
+            stale.unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------- atomic writes
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.

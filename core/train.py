@@ -42,13 +42,6 @@ def fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def remove_stale_temp_files(out: Path) -> None:
-    """Delete the ``.NAME.*.tmp`` files a killed atomic write leaves in a run directory."""
-    if out.is_dir():
-        for stale in out.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
-
-
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps_per_epoch: int):
     """The learning-rate schedule. ``plateau`` steps once per epoch on the train loss; the
     others step once per optimiser step."""
@@ -168,7 +161,7 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
     }
     if out.exists() and not out.is_dir():
         raise RunDirError(f"{out}: is a file, not a run directory\nfix: choose another --out")
-    remove_stale_temp_files(out)
+    runs.remove_stale_temp_files(out)
     state = None
     if resume:
         if checkpoint_path.exists():

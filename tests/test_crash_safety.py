@@ -154,3 +154,17 @@ def test_a_damaged_checkpoint_gives_a_clear_error(tmp_path):
         train_run(space, table, model, train, out, torch.device("cpu"), resume=True, progress=False)
 
 
+
+
+def test_every_command_that_writes_into_a_run_first_removes_stale_temp_files(tmp_path):
+    from core.__main__ import main
+
+    space, table, model, train = _configs()
+    out = tmp_path / "run"
+    train_run(space, table, model, dataclasses.replace(train, epochs=1), out, torch.device("cpu"), progress=False)
+    stale = [out / ".metrics.json.x1.tmp", out / "projections" / ".pca.parquet.x2.tmp"]
+    for path in stale:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"half")
+    assert main(["project", str(out), "--method", "pca"]) == 0
+    assert not any(path.exists() for path in stale)
