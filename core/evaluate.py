@@ -137,6 +137,7 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
     latents = runs.read_latents(run_dir)
     mu = runs.latent_matrix(latents)
     train_index, test_index = table.indices("train"), table.indices("test")
+    train_keys = {table.keys[i] for i in train_index}  # novelty, with and without constraints
     metrics: dict = {"run": str(run_dir), "space": space.name, "encoding": model.config.encoding}
     seconds: dict = {}
     path = Path(run_dir) / runs.METRICS
@@ -159,7 +160,6 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
         save()
     if "prior" in parts:
         started = time.perf_counter()
-        train_keys = {table.keys[i] for i in train_index}
         metrics.update(prior_metrics(model, space, mu[train_index], train_keys, config, precision, progress))
         seconds["prior"] = time.perf_counter() - started
         save()
@@ -176,7 +176,6 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
         constraints = space.decode_constraints()
         recon = reconstruction_accuracy(model, table, test_index, config, train_config.eps_scale, precision,
                                         progress, constraints)
-        train_keys = {table.keys[i] for i in train_index}
         prior = prior_metrics(model, space, mu[train_index], train_keys, config, precision, progress, constraints)
         metrics["constrained_recon_accuracy"] = recon
         metrics.update({f"constrained_{name}": value for name, value in prior.items() if name != "num_prior_decodes"})
