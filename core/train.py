@@ -24,7 +24,7 @@ from . import runs
 from .batch import iterate_batches
 from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .devices import autocast
-from .errors import OpEmbedError, RunDirError
+from .errors import OpEmbedError, RunFileError
 from .models.dvae import DVAE
 from .monitor import QualityMonitor
 from .spaces.base import ArchitectureTable, SearchSpace
@@ -90,7 +90,8 @@ def warm_start_embeddings(model: DVAE, source_run: Path) -> None:
         raise OpEmbedError("--init-embeddings-from needs --encoding learned")
     path = Path(source_run) / runs.EMBEDDINGS
     if not path.exists():
-        raise RunDirError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
+        raise RunFileError(path, "missing; --init-embeddings-from needs a learned run with embeddings.json",
+                           fix="pass a run trained with --encoding learned")
     data = runs.load_embeddings(source_run)
     vectors = torch.tensor(data["snapshots"][-1]["vectors"], dtype=torch.float32)
     try:
@@ -160,17 +161,17 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
         "device": str(device),
     }
     if out.exists() and not out.is_dir():
-        raise RunDirError(f"{out}: is a file, not a run directory\nfix: choose another --out")
+        raise RunFileError(out, "is a file, not a run directory", fix="choose another --out")
     runs.remove_stale_temp_files(out)
     state = None
     if resume:
         if checkpoint_path.exists():
             state = runs.load_checkpoint(out, device)
         elif (out / runs.MODEL).exists():
-            raise RunDirError(f"{checkpoint_path}: missing beside model.pt, so the run cannot be continued "
-                              f"(finished runs may ship without it)\nfix: train into a new --out")
+            raise RunFileError(checkpoint_path, "missing beside model.pt, so the run cannot be continued "
+                               "(finished runs may ship without it)", fix="train into a new --out")
         elif not (out / runs.CONFIG).exists():
-            raise RunDirError(f"{checkpoint_path}: missing; nothing to resume\nfix: start without --resume")
+            raise RunFileError(checkpoint_path, "missing; nothing to resume", fix="start without --resume")
         saved = runs.load_config(out)
         # the saved configs win: a resumed run is the same run
         model_config = from_dict(ModelConfig, saved["model"])
@@ -178,21 +179,19 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
         if train_config.epochs != saved_train.epochs:
             done = int(state["epoch"]) if state else 0
             if train_config.epochs < done:
-                raise RunDirError(f"{checkpoint_path}: already at epoch {done}, beyond --epochs "
-                                  f"{train_config.epochs}\nfix: resume with --epochs {saved_train.epochs} or more")
+                raise RunFileError(checkpoint_path, f"already at epoch {done}, beyond --epochs {train_config.epochs}",
+                                   fix=f"resume with --epochs {saved_train.epochs} or more")
             if saved_train.schedule == "cosine":
-                raise RunDirError(f"{out / runs.CONFIG}: the cosine schedule was fixed for {saved_train.epochs} "
-                                  f"epochs\nfix: resume with --epochs {saved_train.epochs}")
+                raise RunFileError(out / runs.CONFIG, f"the cosine schedule was fixed for {saved_train.epochs} epochs",
+                                   fix=f"resume with --epochs {saved_train.epochs}")
             saved_train = dataclasses.replace(saved_train, epochs=train_config.epochs)
         train_config = saved_train
         config.update({"model": to_dict(model_config), "train": to_dict(train_config), "preset": saved.get("preset")})
     else:
         existing = [name for name in RUN_FILES if (out / name).exists()]
         if existing:
-            raise RunDirError(
-                f"{out}: already holds a run ({', '.join(existing)})\n"
-                f"fix: pass --resume to continue it, or choose another --out"
-            )
+            raise RunFileError(out, f"already holds a run ({', '.join(existing)})",
+                               fix="pass --resume to continue it, or choose another --out")
 
     train_index = table.indices("train")
     if len(train_index) == 0:
