@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import runs
+from .figures.training import wall_minutes
 
 TARGETS = (0.90, 0.99)
 
@@ -20,11 +21,6 @@ def first_reached(history: pd.DataFrame, target: float) -> pd.Series | None:
         return None
     hits = history[history["recon_greedy"] >= target]
     return None if hits.empty else hits.iloc[0]
-
-
-def _wall_minutes(history: pd.DataFrame) -> pd.Series:
-    seconds = history["wall_seconds"] if "wall_seconds" in history.columns else history["seconds"].cumsum()
-    return seconds / 60
 
 
 def recipe(config: dict) -> str:
@@ -47,10 +43,10 @@ def quality_row(run_dir: Path) -> dict:
     """One row of the table for a run directory."""
     config = runs.load_config(run_dir)
     history = runs.load_history(run_dir)
+    wall = wall_minutes(history) if len(history) else None
     row = {"run": str(run_dir), "space": config.get("space"), "encoding": config.get("model", {}).get("encoding"),
            "recipe": recipe(config), "epochs": int(history["epoch"].iloc[-1]) if len(history) else 0,
-           "wall min": float(_wall_minutes(history).iloc[-1]) if len(history) else 0.0}
-    wall = _wall_minutes(history) if len(history) else None
+           "wall min": float(wall.iloc[-1]) if wall is not None else 0.0}
     for target in TARGETS:
         hit = first_reached(history, target)
         label = f"to {round(100 * target)} %"

@@ -52,6 +52,13 @@ def training_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
 QUALITY_PARTS = [("recon_greedy", "greedy reconstruction"), ("valid_prior", "prior validity")]
 
 
+def wall_minutes(history: pd.DataFrame) -> pd.Series:
+    """Cumulative wall time per epoch in minutes: ``wall_seconds``, or the summed epoch
+    ``seconds`` of a history written before the monitor existed."""
+    seconds = history["wall_seconds"] if "wall_seconds" in history.columns else history["seconds"].cumsum()
+    return seconds / 60
+
+
 def has_quality_columns(history: pd.DataFrame) -> bool:
     """Whether a history carries the per-epoch quality figures (runs trained with the monitor)."""
     return {"epoch", "recon_greedy", "valid_prior"} <= set(history.columns)
@@ -77,9 +84,9 @@ def quality_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
     kept = {run: history for run, history in histories.items() if has_quality_columns(history)}
     colors = run_colors(kept)
     for run, history in kept.items():
-        wall = history["wall_seconds"] if "wall_seconds" in history.columns else history["seconds"].cumsum()
+        wall = wall_minutes(history)
         for col, (column, label) in enumerate(QUALITY_PARTS, start=1):
-            for row, (x, x_label) in enumerate(((wall / 60, "min"), (history["epoch"], "epoch")), start=1):
+            for row, (x, x_label) in enumerate(((wall, "min"), (history["epoch"], "epoch")), start=1):
                 fig.add_trace(
                     go.Scatter(
                         x=x, y=100 * history[column], mode="lines", name=run, legendgroup=run,

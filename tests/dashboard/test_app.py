@@ -60,13 +60,18 @@ def plotly_charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def assert_good_pair_shown(at: AppTest) -> None:
+    """The page ran without an exception, on the default pair of good runs."""
+    assert not at.exception, at.exception
+    assert at.session_state["run_a"].endswith("cora-onehot")
+    assert at.session_state["run_b"].endswith("cora-learned")
+
+
 # ---------------------------------------------------------------- scenarios x pages
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_with_runs(tiny_runs, page):
     at = open_page(make_app(tiny_runs), page)
-    assert not at.exception, at.exception
-    assert at.session_state["run_a"].endswith("cora-onehot")
-    assert at.session_state["run_b"].endswith("cora-learned")
+    assert_good_pair_shown(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -268,9 +273,7 @@ def error_texts(at: AppTest) -> str:
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_with_broken_runs_beside_good_ones(broken_runs, page):
     at = open_page(make_app(broken_runs), page)
-    assert not at.exception, at.exception
-    assert at.session_state["run_a"].endswith("cora-onehot")
-    assert at.session_state["run_b"].endswith("cora-learned")
+    assert_good_pair_shown(at)
     assert str(broken_runs.parent) not in error_texts(at)  # no server paths
 
 
