@@ -7,15 +7,36 @@ is DVAE-EMB's ``nn.Embedding(T, embedding_dim)``, trained jointly with the VAE.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 
 class OpEncoder(nn.Module):
-    """Base class: ``table()`` gives the ``T x E`` features of all node types."""
+    """Base class: ``table()`` gives the ``T x E`` features of all node types.
+
+    The class also answers, without being built, what a run trained with it shows:
+    ``display_name`` (the paper's model name), ``saves_embeddings`` (training writes the
+    vectors to ``embeddings.json``) and :meth:`snapshot` (the vectors at a checkpoint).
+    """
 
     num_node_types: int
     output_dim: int
+    display_name: str = ""  # the paper's name of a D-VAE with this encoder, for legends
+    saves_embeddings: bool = False  # training writes the vectors to embeddings.json
+
+    @classmethod
+    def snapshot(cls, node_types: list[str], embeddings: dict | None,
+                 epoch: int | None = None) -> tuple[list[str], np.ndarray] | None:
+        """Names and ``T x E`` vectors of the encoder at a checkpoint ``epoch`` (the last
+        when ``None`` or not saved), from ``embeddings.json`` (``embeddings``, or ``None``),
+        or ``None`` when nothing was saved."""
+        raise NotImplementedError
+
+    @classmethod
+    def snapshot_epochs(cls, embeddings: dict | None) -> list[int]:
+        """The checkpoint epochs whose vectors were saved (none for a fixed encoder)."""
+        return []
 
     def table(self) -> Tensor:
         raise NotImplementedError
@@ -33,6 +54,14 @@ class OneHotOpEncoder(OpEncoder):
         self.num_node_types = num_node_types
         self.output_dim = num_node_types
         self.register_buffer("identity", torch.eye(num_node_types), persistent=False)
+
+    display_name = "D-VAE"
+
+    @classmethod
+    def snapshot(cls, node_types: list[str], embeddings: dict | None,
+                 epoch: int | None = None) -> tuple[list[str], np.ndarray]:
+        """The ``T x T`` identity: one-hot vectors never change."""
+        return list(node_types), np.eye(len(node_types))
 
     def table(self) -> Tensor:
         return self.identity
@@ -56,8 +85,25 @@ class LearnedOpEncoder(OpEncoder):
             with torch.no_grad():
                 self.embedding.weight.copy_(torch.randn(num_node_types, embedding_dim, generator=generator))
 
+    display_name = "DVAE-EMB"
+    saves_embeddings = True
+
     def table(self) -> Tensor:
         return self.embedding.weight
+
+    @classmethod
+    def snapshot(cls, node_types: list[str], embeddings: dict | None,
+                 epoch: int | None = None) -> tuple[list[str], np.ndarray] | None:
+        """The saved vectors of ``epoch`` (the last snapshot when ``None`` or not saved)."""
+        snapshots = (embeddings or {}).get("snapshots") or []
+        if not snapshots:
+            return None
+        chosen = next((s for s in snapshots if epoch is not None and int(s["epoch"]) == int(epoch)), snapshots[-1])
+        return list(embeddings.get("node_types") or node_types), np.asarray(chosen["vectors"], dtype=np.float64)
+
+    @classmethod
+    def snapshot_epochs(cls, embeddings: dict | None) -> list[int]:
+        return [int(s["epoch"]) for s in (embeddings or {}).get("snapshots") or []]
 
     @torch.no_grad()
     def load_vectors(self, vectors: Tensor) -> None:
@@ -67,6 +113,16 @@ class LearnedOpEncoder(OpEncoder):
                 f"embedding shape {tuple(vectors.shape)} does not match {tuple(self.embedding.weight.shape)}"
             )
         self.embedding.weight.copy_(vectors)
+
+
+ENCODERS: dict[str, type[OpEncoder]] = {"onehot": OneHotOpEncoder, "learned": LearnedOpEncoder}
+
+
+def encoder_class(encoding: str) -> type[OpEncoder]:
+    """The encoder class named by ``ModelConfig.encoding`` (its display name, snapshots)."""
+    if encoding not in ENCODERS:
+        raise ValueError(f"unknown encoding {encoding!r}: use 'onehot' or 'learned'")
+    return ENCODERS[encoding]
 
 
 def make_op_encoder(encoding: str, num_node_types: int, embedding_dim: int) -> OpEncoder:
