@@ -36,51 +36,26 @@ What makes it fast without changing the maths:
 * The edge MLP's first layer splits as ``W_a h_k + W_b h_v``: ``W_a h_k`` is computed once
   per node, and every (k, v) pair is scored in one pass after the node loop (edge scores
   never feed back into the recurrence under teacher forcing).
+
+Where the parts live: the GRU step and the gated message in
+:mod:`core.models.message_passing`, decoding (:class:`DecodedGraphs`, its CPU and CUDA paths)
+in :mod:`core.models.decoding`, the operation encoder in :mod:`core.models.op_encoder`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..config import ModelConfig
-from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
 from ..spaces.constraints import DecodeConstraints
+from .decoding import DecodedGraphs, GraphDecoder
 from .deferred_weight import DeferredWeight
+from .message_passing import GatedMessage, gru_cell, gru_from_zero
 from .op_encoder import OpEncoder, make_op_encoder
-
-
-@dataclass
-class DecodedGraphs:
-    """Graphs produced by :meth:`DVAE.decode`, as numpy arrays.
-
-    Shapes:
-        op_ids: ``B x N`` int64 node types, ``PAD_TYPE`` after the output node.
-        adjacency: ``B x N x N`` uint8, ``adjacency[b, i, j] = 1`` for an edge ``i -> j``.
-        num_nodes: ``B`` int64.
-    """
-
-    op_ids: np.ndarray
-    adjacency: np.ndarray
-    num_nodes: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.num_nodes)
-
-    def __getitem__(self, index) -> "DecodedGraphs":
-        return DecodedGraphs(self.op_ids[index], self.adjacency[index], self.num_nodes[index])
-
-    @staticmethod
-    def concat(parts: list["DecodedGraphs"]) -> "DecodedGraphs":
-        return DecodedGraphs(
-            np.concatenate([p.op_ids for p in parts]),
-            np.concatenate([p.adjacency for p in parts]),
-            np.concatenate([p.num_nodes for p in parts]),
-        )
 
 
 @dataclass
@@ -91,81 +66,6 @@ class LossParts:
     type_nll: Tensor
     edge_bce: Tensor
     kld: Tensor
-
-
-def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor | DeferredWeight, bias_hh: Tensor) -> Tensor:
-    """``nn.GRUCell`` with the input transform precomputed.
-
-    Args:
-        input_gates: ``... x 3H``, ``W_ih x + b_ih`` (gate order r, z, n as PyTorch).
-        hidden: ``... x H``.
-        weight_hh: ``3H x H``, or a :class:`DeferredWeight` around it (training recurrences).
-    Returns:
-        ``... x H``, the new hidden state.
-    """
-    if isinstance(weight_hh, DeferredWeight):
-        hidden_gates = weight_hh.linear(hidden, bias_hh)  # ... x 3H
-    else:
-        hidden_gates = F.linear(hidden, weight_hh, bias_hh)  # ... x 3H
-    return gru_update(input_gates, hidden_gates, hidden)
-
-
-def gru_from_zero(input_gates: Tensor, bias_hh: Tensor) -> Tensor:
-    """``gru_cell(input_gates, 0, W_hh, b_hh)`` without the GEMM: ``W_hh 0 + b_hh = b_hh``.
-    ``b_hh`` takes the dtype of ``input_gates``, as the GEMM's output would under autocast.
-    Returns ``... x H``."""
-    hidden = input_gates.new_zeros(*input_gates.shape[:-1], input_gates.shape[-1] // 3)
-    return gru_update(input_gates, bias_hh.to(input_gates.dtype).expand_as(input_gates), hidden)
-
-
-def gru_update(input_gates: Tensor, hidden_gates: Tensor, hidden: Tensor) -> Tensor:
-    """The GRU's gate arithmetic from ``W_ih x + b_ih`` and ``W_hh h + b_hh`` (each ``... x 3H``)
-    and ``h`` (``... x H``). With ``h = 0`` the hidden transform is just ``b_hh``: no GEMM."""
-    in_r, in_z, in_n = input_gates.chunk(3, -1)
-    hid_r, hid_z, hid_n = hidden_gates.chunk(3, -1)
-    reset = torch.sigmoid(in_r + hid_r)
-    update = torch.sigmoid(in_z + hid_z)
-    candidate = torch.tanh(in_n + reset * hid_n)
-    return candidate + update * (hidden - candidate)
-
-
-class GatedMessage(nn.Module):
-    """``sigmoid(W_g [h, e_v] + b_g) * (W_m [h, e_v])``: the message a node sends on.
-
-    Gate and mapper share one ``2H x (H + N)`` weight, so one GEMM computes both. The
-    mapper has no bias, so a zero state with no vertex id maps to a zero message.
-    The vertex-id part ``W [0, e_v]`` is a column of the weight, added instead of
-    concatenating a one-hot vector.
-    """
-
-    def __init__(self, hidden_dim: int, max_nodes: int, vertex_ids: bool):
-        super().__init__()
-        self.hidden_dim = hidden_dim
-        self.vertex_ids = vertex_ids
-        in_dim = hidden_dim + (max_nodes if vertex_ids else 0)
-        gate = nn.Linear(in_dim, hidden_dim)
-        mapper = nn.Linear(in_dim, hidden_dim, bias=False)
-        self.weight = nn.Parameter(torch.cat([gate.weight.data, mapper.weight.data], 0))  # 2H x (H+N)
-        self.bias = nn.Parameter(gate.bias.data.clone())  # H
-
-    def state_weight(self) -> Tensor:
-        """``2H x H``: the part of the weight applied to the state (gate rows, then mapper)."""
-        return self.weight[:, : self.hidden_dim]
-
-    def forward(self, hidden: Tensor, position: int, shared: DeferredWeight | None = None) -> Tensor:
-        """``hidden``: ``B x H`` states of nodes at ``position``; ``shared``: a
-        :class:`DeferredWeight` around :meth:`state_weight` (training recurrences). Returns ``B x H``."""
-        projected = shared.linear(hidden) if shared is not None else F.linear(hidden, self.state_weight())
-        return self.from_projection(projected, position)
-
-    def from_projection(self, projected: Tensor, position: int) -> Tensor:
-        """The message from ``projected = hidden @ state_weight().T`` (``B x 2H``), e.g. a
-        slice of a larger GEMM that shares ``hidden``. Returns ``B x H``."""
-        H = self.hidden_dim
-        if self.vertex_ids:
-            projected = projected + self.weight[:, H + position]
-        gate = torch.sigmoid(projected[:, :H] + self.bias)
-        return gate * projected[:, H:]
 
 
 class DVAE(nn.Module):
@@ -207,17 +107,17 @@ class DVAE(nn.Module):
         self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
 
     # ------------------------------------------------------------------ helpers
-    def _input_gates(self, cell: nn.GRUCell) -> Tensor:
+    def input_gates(self, cell: nn.GRUCell) -> Tensor:
         """``T x 3H``: the GRU input transform of every node type."""
         return F.linear(self.op_encoder.table(), cell.weight_ih, cell.bias_ih)
 
-    def _edge_first_layer(self) -> tuple[Tensor, Tensor, Tensor]:
+    def edge_first_layer(self) -> tuple[Tensor, Tensor, Tensor]:
         """Split the edge MLP's first layer: ``W_a`` (earlier node), ``W_b`` (new node), bias."""
         H = self.config.hidden_dim
         layer = self.add_edge[0]
         return layer.weight[:, :H], layer.weight[:, H:], layer.bias
 
-    def _edge_logits(self, first_earlier: Tensor, projected_new: Tensor) -> Tensor:
+    def edge_logits(self, first_earlier: Tensor, projected_new: Tensor) -> Tensor:
         """Edge logit from ``W_a h_k + b`` and ``W_b h_new`` (each ``... x 4H``)."""
         hidden = torch.relu(first_earlier + projected_new)  # ... x 4H
         return self.add_edge[2](hidden).squeeze(-1)
@@ -227,7 +127,7 @@ class DVAE(nn.Module):
                    reverse: bool) -> list[Tensor]:
         """Run one encoder direction. Returns the ``N`` node states, each ``B x H``."""
         B, N = op_ids.shape
-        gates = F.embedding(op_ids, self._input_gates(cell))  # B x N x 3H
+        gates = F.embedding(op_ids, self.input_gates(cell))  # B x N x 3H
         weight_hh, message_weight = DeferredWeight(cell.weight_hh), DeferredWeight(message.state_weight())
         order = range(N - 1, -1, -1) if reverse else range(N)
         states: list[Tensor | None] = [None] * N
@@ -270,13 +170,13 @@ class DVAE(nn.Module):
         """Teacher-forced type NLL and edge BCE, summed over real nodes of the batch."""
         B, N = op_ids.shape
         H = self.config.hidden_dim
-        table = self._input_gates(self.decoder)  # T x 3H
+        table = self.input_gates(self.decoder)  # T x 3H
         gates = F.embedding(op_ids, table)  # B x N x 3H
         weight_hh, bias_hh = DeferredWeight(self.decoder.weight_hh), self.decoder.bias_hh
         # a new node's state before any edge comes in depends on its type alone
         zero_table = gru_from_zero(table, bias_hh)  # T x H
         message_weight = DeferredWeight(self.message_forward.state_weight())
-        weight_earlier, weight_new, bias_first = self._edge_first_layer()
+        weight_earlier, weight_new, bias_first = self.edge_first_layer()
 
         h0 = torch.tanh(self.fc_init(z))  # B x H
         state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
@@ -329,8 +229,8 @@ class DVAE(nn.Module):
                                    F.linear(zero_table, weight_new)])  # (E + T) x 4H
         from_type = torch.cat(pair_from_type, 1)  # B x P, pairs ordered by v then k
         rows = torch.cat(pair_rows, 1) + from_type * edge_offset  # B x P: types follow the E edge rows
-        logits = self._edge_logits(first_earlier.index_select(1, pair_k),
-                                   projected_new.index_select(0, rows.reshape(-1)).view(B, -1, projected_new.shape[-1]))  # B x P
+        logits = self.edge_logits(first_earlier.index_select(1, pair_k),
+                                  projected_new.index_select(0, rows.reshape(-1)).view(B, -1, projected_new.shape[-1]))  # B x P
         targets = adjacency[:, pair_k, pair_v]  # B x P
         edge_bce = F.binary_cross_entropy_with_logits(_at_least_fp32(logits), targets.to(_at_least_fp32(logits).dtype),
                                                       reduction="none")
@@ -367,139 +267,7 @@ class DVAE(nn.Module):
         Returns:
             :class:`DecodedGraphs` on the CPU.
         """
-        B = z.shape[0]
-        N, H, T = self.config.max_nodes, self.config.hidden_dim, self.config.num_node_types
-        device = z.device
-        compact = device.type != "cuda" if compact is None else compact
-        table = self._input_gates(self.decoder)  # T x 3H
-        weight_hh, bias_hh = self.decoder.weight_hh, self.decoder.bias_hh
-        weight_earlier, weight_new, bias_first = self._edge_first_layer()
-        zero_table = gru_from_zero(table, bias_hh)  # T x H: a new node's state before any edge
-        zero_projected = F.linear(zero_table, weight_new)  # T x 4H: its W_b h
-        # a final state feeds its message (2H), the edge MLP as an earlier node (4H) and the
-        # next node's type MLP (2H): one GEMM
-        final_weight = torch.cat([self.message_forward.state_weight(), weight_earlier, self.add_vertex[0].weight])  # 8H x H
-
-        def after_final(state: Tensor, position: int) -> tuple[Tensor, Tensor, Tensor]:
-            """Message, ``W_a h + b`` and the type MLP's hidden layer of final states ``b x H``."""
-            out = F.linear(state, final_weight)  # b x 8H
-            message = self.message_forward.from_projection(out[:, : 2 * H], position)
-            earlier = out[:, 2 * H : 6 * H] + bias_first
-            type_hidden = torch.relu(out[:, 6 * H :] + self.add_vertex[0].bias)
-            return message, earlier, type_hidden
-
-        out_op_ids = torch.full((B, N), PAD_TYPE, dtype=torch.long, device=device)
-        out_adjacency = torch.zeros(B, N, N, dtype=torch.bool, device=device)
-        out_num_nodes = torch.full((B,), N, dtype=torch.long, device=device)
-        rows = torch.arange(B, device=device)  # original index of each row still decoding
-        op_ids, adjacency, num_nodes = out_op_ids.clone(), out_adjacency.clone(), out_num_nodes.clone()
-        op_ids[:, 0] = START_TYPE
-        finished = torch.zeros(B, dtype=torch.bool, device=device)
-
-        def draw_as_positions_from(first: int) -> None:
-            """Make the random draws that positions ``first .. N-1`` make for a full batch (a
-            type draw except at the output node, one edge draw per earlier node), so skipping
-            their work leaves the generator where the dense path leaves it."""
-            if not stochastic:
-                return
-            for position in range(first, N):
-                if position < N - 1:
-                    torch.multinomial(torch.ones(B, T, device=device), 1, generator=generator)
-                for _ in range(position):
-                    torch.rand((B,), generator=generator, device=device)
-
-        h0 = torch.tanh(self.fc_init(z))
-        state = gru_cell(table[START_TYPE].expand(B, -1), h0, weight_hh, bias_hh)
-        message, earlier, type_hidden = after_final(state, 0)
-        messages, first_earlier = [message], [earlier]  # per node: rows x H, rows x 4H
-        for v in range(1, N):
-            live = rows.numel()
-            if v == N - 1:
-                new_types = torch.full((live,), END_TYPE, dtype=torch.long, device=device)
-            else:
-                type_logits = self.add_vertex[2](type_hidden).float()  # live x T
-                if constraints is not None:
-                    type_logits[:, START_TYPE] = -torch.inf
-                    if v < constraints.min_nodes - 1:
-                        type_logits[:, END_TYPE] = -torch.inf
-                if stochastic:
-                    probs = torch.softmax(type_logits, -1)
-                    if live < B:  # finished rows draw too: the same random stream as a full batch
-                        probs = torch.ones(B, T, dtype=probs.dtype, device=device).index_copy(0, rows, probs)
-                    new_types = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-                    new_types = new_types[rows] if live < B else new_types
-                else:
-                    new_types = type_logits.argmax(-1)
-            active = ~finished
-            ends = active & (new_types == END_TYPE)
-            op_ids[:, v] = torch.where(active, new_types, op_ids[:, v])
-            # the output node connects every loose end (out-degree 0) among nodes 0 .. v-1
-            loose = adjacency[:, :v, :v].sum(-1) == 0  # live x v
-            adjacency[:, :v, v] |= loose & ends.unsqueeze(1)
-            num_nodes = torch.where(ends, torch.full_like(num_nodes, v + 1), num_nodes)
-            deciding = active & ~ends
-
-            if v == N - 1:  # every graph ends here: nothing to decide, only random draws to keep
-                draw_as_positions_from(v)
-                finished = finished | ends
-                break
-            gates = table[new_types]  # live x 3H
-            state = zero_table[new_types]  # live x H: no edge in yet, a function of the type alone
-            incoming = torch.zeros_like(state)
-            projected = zero_projected[new_types]  # live x 4H
-            has_input = torch.zeros_like(deciding)  # live: an edge into v was drawn (single_input)
-            for k in range(v - 1, -1, -1):
-                prob = torch.sigmoid(self._edge_logits(first_earlier[k], projected).float())  # live
-                if stochastic:
-                    draws = torch.rand((B,), generator=generator, device=device)
-                    edge = (draws[rows] if live < B else draws) < prob
-                else:
-                    edge = prob > 0.5
-                if constraints is not None:
-                    if constraints.chain and k == v - 1:
-                        edge = torch.ones_like(edge)
-                    if constraints.single_input:
-                        edge = (edge & ~has_input) | (~has_input if k == 0 else torch.zeros_like(edge))
-                        has_input = has_input | edge
-                edge = edge & deciding
-                adjacency[:, k, v] |= edge
-                # the new node's state changes only where the edge was added
-                if compact:
-                    changed = edge.nonzero().squeeze(1)
-                    if changed.numel():
-                        incoming[changed] += messages[k][changed]
-                        updated = gru_cell(gates[changed], incoming[changed], weight_hh, bias_hh)
-                        state[changed] = updated
-                        projected[changed] = F.linear(updated, weight_new)
-                else:  # no host sync: update every row
-                    incoming = incoming + edge.unsqueeze(1).to(incoming.dtype) * messages[k]
-                    updated = gru_cell(gates, incoming, weight_hh, bias_hh)
-                    state = torch.where(edge.unsqueeze(1), updated, state)
-                    projected = torch.where(edge.unsqueeze(1), F.linear(updated, weight_new), projected)
-            finished = finished | ends
-            if compact and bool(finished.any()):  # hand finished graphs over, decode the rest
-                out_op_ids[rows[finished]] = op_ids[finished]
-                out_adjacency[rows[finished]] = adjacency[finished]
-                out_num_nodes[rows[finished]] = num_nodes[finished]
-                keep = ~finished
-                rows, op_ids, adjacency, num_nodes = rows[keep], op_ids[keep], adjacency[keep], num_nodes[keep]
-                state, finished = state[keep], finished[keep]
-                messages = [m[keep] for m in messages]
-                first_earlier = [e[keep] for e in first_earlier]
-                if rows.numel() == 0:  # all done
-                    draw_as_positions_from(v + 1)
-                    break
-            if v == N - 2:  # the next node is the output: its type is fixed and it decides no edges
-                continue
-            message, earlier, type_hidden = after_final(state, v)
-            messages.append(message)
-            first_earlier.append(earlier)
-        out_op_ids[rows] = op_ids
-        out_adjacency[rows] = adjacency
-        out_num_nodes[rows] = num_nodes
-        return DecodedGraphs(
-            out_op_ids.cpu().numpy(), out_adjacency.to(torch.uint8).cpu().numpy(), out_num_nodes.cpu().numpy()
-        )
+        return GraphDecoder(self, z, stochastic, generator, compact, constraints).run()
 
 
 def _at_least_fp32(tensor: Tensor) -> Tensor:
