@@ -40,7 +40,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _load_space(name: str, data_dir, run_dir: Path | None = None):
     """The space and its table; a run's own keys stand in for a missing ENAS data file."""
-    from .spaces import get_space, load_table
+    from .runs import load_table
+    from .spaces import get_space
 
     space = get_space(name)
     return space, load_table(space, data_dir, () if run_dir is None else (run_dir,))

@@ -191,7 +191,8 @@ class _Spaces:
             return None
         if name not in self.loaded:
             try:
-                from .spaces import get_space, load_table
+                from .spaces import get_space
+                from .runs import load_table
 
                 space = get_space(name)
                 self.loaded[name] = (space, load_table(space, self.data_dir, self.run_dirs.get(name, ())))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from core import runs as run_files
 from core.errors import RunDirError, RunFileError
-from core.run_files import (  # torch-free
+from core.runs.names import (  # torch-free
     BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
 )
 

@@ -368,7 +368,8 @@ def model(run: dict):
 
 @st.cache_resource(show_spinner="Loading the search space ...", max_entries=4)
 def _space_and_table(name: str, data_dir: str | None, run_paths: tuple[str, ...]):
-    from core.spaces import get_space, load_table
+    from core.runs import load_table
+    from core.spaces import get_space
 
     space = get_space(name)
     return space, load_table(space, data_dir, run_paths)

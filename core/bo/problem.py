@@ -136,7 +136,8 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
             its latents do not match the space's table.
         OpEmbedError: decode mode on a space with no bench and no ``--oracle``.
     """
-    from ..spaces import get_space, load_table
+    from ..runs import load_table
+    from ..spaces import get_space
 
     run_dir = Path(run_dir)
     config = runs.load_config(run_dir)

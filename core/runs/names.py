@@ -1,5 +1,4 @@
-"""Names of the files in a run directory. No imports, so light readers (the dashboard's run
-discovery) can use them without loading torch."""
+"""Names of the files in a run directory (see :mod:`core.runs`)."""
 
 CONFIG = "config.json"
 MODEL = "model.pt"

@@ -1,15 +1,11 @@
 """Search spaces by name: ``"enas6"`` (or ``"enas<k>"`` for a ``k``-layer file) and
-``"nbg-<dataset>"`` for NAS-Bench-Graph."""
+``"nbg-<dataset>"`` for NAS-Bench-Graph. A space's table, with a run's keys standing in
+for a missing data file, is :func:`core.runs.load_table`."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pandas as pd
-
-from core.errors import DataFileError, OpEmbedError
-from core.run_files import LATENTS
+from core.errors import OpEmbedError
 from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE, ArchitectureTable, SearchSpace
 from core.spaces.enas import EnasSpace
 from core.spaces.nas_bench_graph import NBG_DATASETS, NasBenchGraphSpace
@@ -26,7 +22,6 @@ __all__ = [
     "NasBenchGraphSpace",
     "SearchSpace",
     "get_space",
-    "load_table",
 ]
 
 
@@ -53,24 +48,3 @@ def get_space(name: str) -> SearchSpace:
         f"unknown search space {name!r}; valid names: {', '.join(SPACE_NAMES)} "
         "(or enas<k> for a k-layer final_structures<k>.txt)"
     )
-
-
-def load_table(space: SearchSpace, data_dir=None, run_dirs=()) -> ArchitectureTable:
-    """The space's table from its data; where the data file is missing and the space can
-    rebuild its graphs from keys (ENAS), from the ``latents.parquet`` of the first of
-    ``run_dirs`` that holds one. So the shipped enas6 runs open without a download.
-
-    Raises:
-        DataFileError: the data is missing and no run can stand in for it.
-    """
-    try:
-        return space.load(data_dir)
-    except DataFileError:
-        if not hasattr(space, "table_from_keys"):
-            raise
-        for run_dir in run_dirs:
-            path = Path(run_dir) / LATENTS
-            if path.is_file():
-                frame = pd.read_parquet(path, columns=["key", "split", "y"])
-                return space.table_from_keys(list(frame["key"]), frame["y"].to_numpy(), frame["split"].to_numpy())
-        raise

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from core.errors import DataFileError, OpEmbedError
-from core.spaces import get_space, load_table
+from core.runs import load_table
+from core.spaces import get_space
 from core.spaces.base import END_TYPE, START_TYPE, SearchSpace
 from core.spaces.enas import EnasSpace
 
