@@ -43,7 +43,7 @@ from core.runs.model_files import (
 from core.runs.names import (
     BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
 )
-from core.runs.run import Run, load_table
+from core.runs.run import Run, SpaceTables, load_table
 from core.runs.run_config import RunConfig, load_run_config, save_run_config
 from core.runs.status import (
     BROKEN, COMPLETE, MISSING_METRICS, RUN_FILES, STATUSES, TRAINING, RunStatus, inside, resolved_roots,
@@ -52,7 +52,7 @@ from core.runs.status import (
 __all__ = [
     "BO_DIR", "BROKEN", "CHECKPOINT", "CHECKPOINT_KEYS", "COMPLETE", "CONFIG", "EMBEDDINGS", "HISTORY", "LATENTS",
     "METRICS", "MISSING_METRICS", "MODEL", "MODEL_FIELDS_CHECKED", "PEEK_LIMIT", "PROJECTIONS", "RUN_FILES",
-    "SMOOTHNESS", "STATUSES", "TEMP_SUFFIX", "TRAINING", "Run", "RunConfig", "RunStatus", "atomic_torch_save",
+    "SMOOTHNESS", "STATUSES", "TEMP_SUFFIX", "TRAINING", "Run", "RunConfig", "RunStatus", "SpaceTables", "atomic_torch_save",
     "atomic_write_bytes", "atomic_write_csv", "atomic_write_json", "atomic_write_parquet", "atomic_write_text",
     "check_latents_file", "check_parquet", "check_torch_file", "fix_for", "inside", "latent_matrix",
     "library_versions", "load_bo_result", "load_checkpoint", "load_config", "load_embeddings", "load_history",

@@ -22,7 +22,7 @@ from core.runs.loaders import (
 from core.runs.model_files import load_model
 from core.runs.names import EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, SMOOTHNESS
 from core.runs.run_config import RunConfig, load_run_config
-from core.runs.status import RunStatus, inspect_run, resolved_roots
+from core.runs.status import RUN_FILES, RunStatus, inspect_run, resolved_roots
 from core.spaces import ArchitectureTable, SearchSpace, get_space
 
 
@@ -47,6 +47,24 @@ def load_table(space: SearchSpace, data_dir: Path | None = None, run_dirs: Seque
         raise
 
 
+class SpaceTables:
+    """Search spaces' tables, each loaded once and shared by the runs of that space.
+
+    Args:
+        data_dir: where the data files live (resolved once).
+    """
+
+    def __init__(self, data_dir: str | Path | None = None):
+        self.data_dir = resolve_data_dir(data_dir)
+        self._loaded: dict[str, ArchitectureTable] = {}
+
+    def load(self, space_name: str, run_dirs: Sequence[Path] = ()) -> ArchitectureTable:
+        """The table of ``space_name`` (``run_dirs``: see :func:`load_table`)."""
+        if space_name not in self._loaded:
+            self._loaded[space_name] = load_table(get_space(space_name), self.data_dir, run_dirs)
+        return self._loaded[space_name]
+
+
 class Run:
     """A run directory, opened lazily.
 
@@ -59,6 +77,7 @@ class Run:
         roots: resolved folders whose files may be read (default: the run's parent);
             a run file that links out of them makes the run broken.
         table_runs: runs whose keys may stand in for a missing data file (default: this one).
+        tables: the tables shared with other runs (default: this run's own).
 
     Example:
         >>> run = Run.open("assets/demo/enas6-learned")
@@ -68,13 +87,14 @@ class Run:
 
     def __init__(self, path: str | Path, name: str | None = None, source: str = "runs",
                  data_dir: str | Path | None = None, roots: Sequence[Path] | None = None,
-                 table_runs: Sequence[Path] | None = None):
+                 table_runs: Sequence[Path] | None = None, tables: SpaceTables | None = None):
         self.path = Path(path)
         self.name = name or self.path.name
         self.source = source
         self.data_dir = resolve_data_dir(data_dir)
         self.roots = tuple(roots) if roots is not None else resolved_roots([self.path.parent])
         self.table_runs = tuple(Path(p) for p in table_runs) if table_runs is not None else (self.path,)
+        self.tables = tables if tables is not None else SpaceTables(self.data_dir)
 
     @classmethod
     def open(cls, path: str | Path, **options) -> Run:
@@ -91,6 +111,11 @@ class Run:
 
     def has(self, name: str) -> bool:
         return self.file(name).exists()
+
+    def version(self) -> int:
+        """The newest modification time (ns) of the run's files, read now: it changes
+        whenever a file of the run is written (a cache key)."""
+        return max((self.mtime(name) for name in (*RUN_FILES, SMOOTHNESS)), default=-1)
 
     def mtime(self, name: str) -> int:
         """Modification time (ns) of a run file, -1 when absent: part of cache keys."""
@@ -132,13 +157,21 @@ class Run:
             return None
 
     @cached_property
+    def encoder(self):
+        """The operation-encoder class of the model (``core.models.op_encoder``): its
+        display name ("D-VAE", "DVAE-EMB"), whether it saves embeddings, its snapshots."""
+        from core.models.op_encoder import encoder_class  # torch: imported on first use only
+
+        return encoder_class(self.config.encoding)
+
+    @cached_property
     def space(self) -> SearchSpace:
         return get_space(self.config.space)
 
     @cached_property
     def table(self) -> ArchitectureTable:
         """The space's table (this run's keys stand in for a missing ENAS data file)."""
-        return load_table(self.space, self.data_dir, self.table_runs)
+        return self.tables.load(self.config.space, self.table_runs)
 
     # -- what it holds ------------------------------------------------------------------------
     @cached_property

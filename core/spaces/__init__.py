@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from core.errors import OpEmbedError
-from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE, ArchitectureTable, SearchSpace
+from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE, ArchitectureTable, Scores, SearchSpace
 from core.spaces.enas import EnasSpace
+from core.spaces.graph import Graph, GraphBatch, graphs_of
 from core.spaces.nas_bench_graph import NBG_DATASETS, NasBenchGraphSpace
 
 SPACE_NAMES = ["enas6", *(f"nbg-{dataset}" for dataset in NBG_DATASETS)]
@@ -19,9 +20,13 @@ __all__ = [
     "START_TYPE",
     "ArchitectureTable",
     "EnasSpace",
+    "Graph",
+    "GraphBatch",
     "NasBenchGraphSpace",
+    "Scores",
     "SearchSpace",
     "get_space",
+    "graphs_of",
 ]
 
 

@@ -11,13 +11,16 @@ the order of ``op_names``. Nodes are stored in a topological order, input first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
 from core.spaces.constraints import DecodeConstraints
+from core.spaces.graph import Graph
 
 START_TYPE = 0
 END_TYPE = 1
@@ -49,6 +52,22 @@ class ArchitectureTable:
     def __len__(self) -> int:
         return len(self.keys)
 
+    @cached_property
+    def _first_rows(self) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for row, key in enumerate(self.keys):
+            rows.setdefault(key, row)
+        return rows
+
+    def row_of(self, key: str) -> int | None:
+        """The row of ``key`` (its first row where a key repeats, as a few do in ENAS), or
+        ``None`` when it is not in the table."""
+        return self._first_rows.get(str(key))
+
+    def graph(self, row: int) -> Graph:
+        """The architecture in ``row``."""
+        return Graph(self.op_ids[row], self.adjacency[row], int(self.num_nodes[row]))
+
     def indices(self, split: str) -> np.ndarray:
         """Row indices of one split."""
         return np.flatnonzero(self.split == split)
@@ -65,6 +84,22 @@ class ArchitectureTable:
             y_test=None if self.y_test is None else self.y_test[index],
             split=self.split[index],
         )
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What a space says about a list of graphs (``B`` of them).
+
+    Shapes:
+        keys: ``B`` canonical keys, ``None`` where a graph is invalid.
+        valid: ``B`` bool.
+        objective: ``B`` float64 search objective from the table; NaN where a graph is
+            invalid or not in the table (or no table was given).
+    """
+
+    keys: list[str | None]
+    valid: np.ndarray
+    objective: np.ndarray
 
 
 class SearchSpace:
@@ -116,6 +151,30 @@ class SearchSpace:
         if np.any(indegree[1:] == 0) or np.any(outdegree[: n - 1] == 0):
             return False
         return True
+
+    def score(self, graphs: Sequence[Graph], table: ArchitectureTable | None = None) -> Scores:
+        """Validity, key and objective of each graph (decoded ones, say).
+
+        Args:
+            graphs: the graphs.
+            table: the space's table, where the objective is looked up (by key).
+
+        Example:
+            >>> scores = space.score(graphs_of(model.decode(z)), table)
+            >>> scores.valid.mean(), np.nanmax(scores.objective)
+        """
+        keys: list[str | None] = []
+        for graph in graphs:
+            key = None
+            if self.is_valid(graph.op_ids, graph.adjacency, graph.num_nodes):
+                try:
+                    key = self.key(graph.op_ids, graph.adjacency, graph.num_nodes)
+                except ValueError:  # valid as a DAG, yet no architecture of the space
+                    key = None
+            keys.append(key)
+        rows = [None if key is None or table is None else table.row_of(key) for key in keys]
+        objective = np.array([np.nan if row is None else float(table.y[row]) for row in rows], dtype=np.float64)
+        return Scores(keys, np.array([key is not None for key in keys], dtype=bool), objective)
 
     def decode_constraints(self) -> DecodeConstraints:
         """The rules opt-in ``--constrained`` decoding enforces: here, complete graphs only."""
