@@ -13,6 +13,7 @@ from core.config import ModelConfig, TrainConfig, to_dict
 from core.errors import OpEmbedError
 from core.export import build_all_figures, export_runs, export_zip, figure_bytes
 from core.models.dvae import DVAE
+from core.runs import SpaceTables
 from core.spaces.base import ArchitectureTable
 from core.spaces.enas import EnasSpace
 
@@ -62,7 +63,7 @@ def make_run(path, encoding: str, table: ArchitectureTable, seed: int):
 @pytest.fixture
 def two_runs(tmp_path, monkeypatch):
     table = tiny_table()
-    monkeypatch.setattr(export._Spaces, "get", lambda self, name: (SPACE, table) if name == "enas3" else None)
+    monkeypatch.setattr(SpaceTables, "load", lambda self, name, run_dirs=(): table)
     dirs = []
     for name, encoding, seed in (("onehot", "onehot", 0), ("learned", "learned", 1)):
         (tmp_path / name).mkdir()
@@ -82,9 +83,9 @@ def test_build_all_figures(two_runs):
     for name, (fig, data) in figures.items():
         assert isinstance(fig, go.Figure), name
         assert isinstance(data, pd.DataFrame) and len(data), name
-    assert set(figures["latent_pca"][1]["run"]) == {"onehot", "learned"}
+    assert set(figures["latent_pca"][1]["run"]) == {"D-VAE", "DVAE-EMB"}  # labelled as the pages label runs
     np.testing.assert_allclose(figures["embedding_heatmap_onehot"][0].data[0].z, np.eye(8))
-    assert len(figures["interpolation_learned"][1]) == 6
+    assert len(figures["interpolation_learned"][1]) == 8  # the Smoothness page's default steps
 
 
 def small_set(*args, **kwargs):

@@ -1,4 +1,5 @@
-"""Figures: pure functions from data to ``plotly.graph_objects.Figure`` (no Streamlit).
+"""Figures: pure functions from frames and arrays to ``plotly.graph_objects.Figure`` (no
+Streamlit, no torch, no run files: :mod:`core.reports` reads the runs and calls these).
 
 One module per concern; every figure shares :mod:`.style` (white template, fonts, one
 colour per operation from :func:`op_colors`, one per run from :func:`run_colors`).
@@ -7,7 +8,7 @@ colour per operation from :func:`op_colors`, one per run from :func:`run_colors`
 from .bo import best_so_far_figure
 from .cells import cell_figure, cell_layout, cells_row
 from .embeddings import embedding_heatmap, embedding_scatter, embedding_similarity, embedding_trajectory, onehot_vectors
-from .latent import latent_scatter, nearest_neighbours
+from .latent import latent_scatter
 from .metrics import metrics_table, metrics_table_figure
 from .properties import property_correlation_bar, property_scatter
 from .smoothness import distance_scatter, knn_spread_bar
@@ -28,7 +29,6 @@ __all__ = [
     "latent_scatter",
     "metrics_table",
     "metrics_table_figure",
-    "nearest_neighbours",
     "onehot_vectors",
     "op_colors",
     "has_quality_columns",

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..models.dvae import DecodedGraphs
 from ..spaces.base import SearchSpace
+from ..spaces.graph import Graph
 from .style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_color
 
 NODE_SIZE = 46  # marker size in pixels
@@ -128,33 +128,17 @@ def cell_figure(space: SearchSpace, op_ids, adjacency, num_nodes: int, title: st
         >>> table = space.load()
         >>> fig = cell_figure(space, table.op_ids[0], table.adjacency[0], table.num_nodes[0], "best")
     """
-    return cells_row(space, [(op_ids, adjacency, num_nodes)], titles=None, title=title or None)
+    return cells_row(space, [Graph(op_ids, adjacency, int(num_nodes))], titles=None, title=title or None)
 
 
-def _graph_list(graphs) -> list[tuple[np.ndarray, np.ndarray, int]]:
-    if isinstance(graphs, DecodedGraphs) or all(hasattr(graphs, a) for a in ("op_ids", "adjacency", "num_nodes")):
-        return [(graphs.op_ids[i], graphs.adjacency[i], int(graphs.num_nodes[i])) for i in range(len(graphs.num_nodes))]
-    result = []
-    for graph in graphs:
-        if isinstance(graph, dict):
-            result.append((graph["op_ids"], graph["adjacency"], int(graph["num_nodes"])))
-        elif hasattr(graph, "op_ids"):
-            result.append((graph.op_ids, graph.adjacency, int(graph.num_nodes)))
-        else:
-            op_ids, adjacency, num_nodes = graph
-            result.append((op_ids, adjacency, int(num_nodes)))
-    return result
-
-
-def cells_row(space: SearchSpace, graphs: DecodedGraphs | Sequence, titles: Sequence[str] | None = None,
+def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str] | None = None,
               title: str | None = None, max_columns: int | None = None) -> go.Figure:
     """Several cells in a row (interpolations, great circles, top-k).
 
     Args:
         space: the search space.
-        graphs: a :class:`DecodedGraphs` (or anything with ``op_ids``, ``adjacency``,
-            ``num_nodes`` arrays), or a list of ``(op_ids, adjacency, num_nodes)`` tuples
-            or dicts with those keys.
+        graphs: the graphs (:func:`core.spaces.graphs_of` takes them out of a decoded
+            batch or a table).
         titles: one subtitle per cell (e.g. ``"t = 0.25"`` or an accuracy).
         title: the figure title.
         max_columns: wrap onto further rows after this many cells (default: one row).
@@ -163,7 +147,7 @@ def cells_row(space: SearchSpace, graphs: DecodedGraphs | Sequence, titles: Sequ
         One subplot per cell (axes ``x``, ``x2``, ...), each drawn as :func:`cell_figure`
         draws it, all at one scale.
     """
-    items = _graph_list(graphs)
+    items = list(graphs)
     if not items:
         return style_figure(go.Figure(), title or "no graphs")
     titles = [str(t) for t in titles] if titles is not None else []
@@ -172,7 +156,8 @@ def cells_row(space: SearchSpace, graphs: DecodedGraphs | Sequence, titles: Sequ
     rows = -(-len(items) // columns)
     traces, arrows, boxes = [], [], []
     for index, graph in enumerate(items):
-        cell_traces, cell_arrows, box = _cell_parts(space, *graph, axis=index + 1)
+        cell_traces, cell_arrows, box = _cell_parts(space, graph.op_ids, graph.adjacency, graph.num_nodes,
+                                                    axis=index + 1)
         traces.extend(cell_traces)
         arrows.extend(cell_arrows)
         boxes.append(box)

@@ -8,7 +8,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..errors import OpEmbedError
-from ..runs import latent_matrix
 from .style import OP_PALETTE, SEQUENTIAL, style_figure
 
 MAX_CATEGORIES = 30  # a non-numeric colour column with more values is drawn in one colour
@@ -103,36 +102,3 @@ def latent_scatter(panels: dict[str, pd.DataFrame], color: str, color_label: str
     fig.update_yaxes(title_text=f"{prefix} 2", showgrid=False, col=1)
     fig.update_layout(dragmode="lasso")
     return style_figure(fig, height=520)
-
-
-def nearest_neighbours(latents_frame: pd.DataFrame, key: str, k: int = 10) -> pd.DataFrame:
-    """The ``k`` architectures closest to ``key`` in latent space (L2 between means).
-
-    Args:
-        latents_frame: a run's ``latents.parquet``.
-        key: the query architecture's key.
-        k: neighbours to return. Default 10.
-
-    Returns:
-        DataFrame sorted by distance: ``rank`` (1 = nearest), ``key``, ``distance``, and the
-        frame's ``split``, ``y``, ``y_test`` columns where present. The query is left out.
-
-    Raises:
-        OpEmbedError: ``key`` is not in the frame.
-    """
-    keys = latents_frame["key"].astype(str).to_numpy()
-    hits = np.flatnonzero(keys == str(key))
-    if len(hits) == 0:
-        raise OpEmbedError(f"architecture {key!r} is not in this run's latents")
-    mu = latent_matrix(latents_frame).astype(np.float64)
-    distance = np.linalg.norm(mu - mu[hits[0]], axis=1)
-    distance[hits[0]] = np.inf
-    k = min(int(k), len(keys) - 1)
-    order = np.argpartition(distance, k - 1)[:k] if k > 0 else np.array([], dtype=int)
-    order = order[np.argsort(distance[order], kind="stable")]
-    extra = [c for c in ("split", "y", "y_test") if c in latents_frame.columns]
-    result = latents_frame.iloc[order][["key", *extra]].reset_index(drop=True)
-    result.insert(0, "rank", np.arange(1, len(order) + 1))
-    result.insert(2, "distance", distance[order])
-    result["key"] = result["key"].astype(str)
-    return result

@@ -2,6 +2,7 @@ import numpy as np
 
 from core.figures import cell_figure, cell_layout, cells_row, op_colors
 from core.models.dvae import DecodedGraphs
+from core.spaces import Graph, graphs_of
 from core.spaces.enas import EnasSpace
 
 SPACE = EnasSpace(3)  # input, 3 layers, output
@@ -41,12 +42,12 @@ def test_layout_is_layered_by_longest_path():
 def test_cells_row_takes_decoded_graphs_and_lists():
     op_ids, adjacency, n = enas_cell()
     decoded = DecodedGraphs(np.stack([op_ids, op_ids]), np.stack([adjacency, adjacency]), np.array([5, 5]))
-    fig = cells_row(SPACE, decoded, ["t = 0", "t = 1"])
+    fig = cells_row(SPACE, graphs_of(decoded), ["t = 0", "t = 1"])
     assert len([t for t in fig.data if t.name == "nodes"]) == 2
     assert {t.xaxis for t in fig.data if t.name == "nodes"} == {"x", "x2"}
     titles = [a.text for a in fig.layout.annotations if not a.showarrow]
     assert titles == ["t = 0", "t = 1"]
-    wrapped = cells_row(SPACE, [enas_cell()] * 3, max_columns=2)
+    wrapped = cells_row(SPACE, [Graph(*enas_cell())] * 3, max_columns=2)
     assert len([t for t in wrapped.data if t.name == "nodes"]) == 3
 
 

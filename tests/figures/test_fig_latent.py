@@ -2,8 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.errors import OpEmbedError
-from core.figures import latent_scatter, nearest_neighbours
+from core.figures import latent_scatter
 
 
 def panel(values, offset=0.0) -> pd.DataFrame:
@@ -32,14 +31,3 @@ def test_categorical_colour_gets_one_trace_per_category():
     names = [(t.name, len(t.x)) for t in fig.data]
     assert names == [("test", 1), ("train", 2), ("test", 0), ("train", 1)]
     assert all(t.type == "scattergl" for t in fig.data)
-
-
-def test_nearest_neighbours():
-    frame = pd.DataFrame({"key": ["a", "b", "c", "d"], "y": [1.0, 2.0, 3.0, 4.0],
-                          "mu_0": [0.0, 1.0, 3.0, 10.0], "mu_1": [0.0, 0.0, 0.0, 0.0]})
-    result = nearest_neighbours(frame, "b", k=2)
-    assert result["key"].tolist() == ["a", "c"]
-    assert result["distance"].tolist() == [1.0, 2.0]
-    assert result["rank"].tolist() == [1, 2] and result["y"].tolist() == [1.0, 3.0]
-    with pytest.raises(OpEmbedError):
-        nearest_neighbours(frame, "zzz")
