@@ -213,7 +213,7 @@ def export_runs(run_dirs: Sequence[Path], fmt: str | Sequence[str], out_dir: Pat
 
 def export_zip(run_dirs: Sequence[Path], formats: Sequence[str] = ("png", "pdf"),
                projections: Sequence[str] = ("umap",), data_dir: Path | None = None,
-               cache_projections: bool = True) -> bytes:
+               cache_projections: bool = True, settings: ReportSettings = ReportSettings()) -> bytes:
     """Every figure in each of ``formats`` plus its CSV, as one zip (the dashboard's
     "Export all"). Layout: ``figures/<name>.<fmt>``, ``data/<name>.csv`` and, with HTML,
     ``figures/plotly.min.js``."""
@@ -221,7 +221,7 @@ def export_zip(run_dirs: Sequence[Path], formats: Sequence[str] = ("png", "pdf")
         formats = [formats]
     formats = [_check_format(f) for f in formats]
     figures = build_all_figures(run_dirs, projections=projections, data_dir=data_dir,
-                                cache_projections=cache_projections)
+                                cache_projections=cache_projections, settings=settings)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         if "html" in formats:

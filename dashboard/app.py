@@ -17,18 +17,11 @@ traceback.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run` puts dashboard/ on the path, not the repository
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from core.errors import OpEmbedError  # noqa: E402
-from dashboard import state  # noqa: E402
-from dashboard.discovery import BROKEN  # noqa: E402
+from core.errors import OpEmbedError  # `core` and `dashboard` import as installed by `make setup` (pip install -e .)
+from dashboard import state
+from dashboard.discovery import BROKEN
 
 st.set_page_config(page_title="OpEmbed", page_icon=":material/hub:", layout="wide")
 state.init_state()
@@ -36,14 +29,13 @@ state.init_state()
 STATUS_MARK = {"complete": "", "missing metrics": " · no metrics", "training": " · training", BROKEN: " · broken"}
 
 
-def _run_label(runs_by_path: dict[str, dict], path: str | None) -> str:
+def _run_label(runs_by_path: dict, path: str | None) -> str:
     if path == state.NONE or path is None:
         return "none (single run)"
     run = runs_by_path.get(path)
     if run is None:
         return str(path)
-    encoding = run["encoding"] or "?"
-    return f"{run['name']} · {run['space'] or '?'} · {encoding}{STATUS_MARK.get(run['status'], '')}"
+    return f"{run.name} · {run.space_name or '?'} · {run.encoding or '?'}{STATUS_MARK.get(run.status.state, '')}"
 
 
 with st.sidebar:
@@ -59,8 +51,8 @@ with st.sidebar:
     st.checkbox("Include the demo runs", key="include_demo", help="Runs shipped in assets/demo.")
     runs = state.all_runs()
     state.fix_selection(runs)
-    by_path = {r["path"]: r for r in runs}
-    paths = [r["path"] for r in runs]
+    by_path = {str(r.path): r for r in runs}
+    paths = list(by_path)
     st.selectbox("Run A", paths, key="run_a", format_func=lambda p: _run_label(by_path, p),
                  placeholder="no runs found")
     st.selectbox("Run B", [state.NONE, *paths], key="run_b", format_func=lambda p: _run_label(by_path, p))

@@ -1,13 +1,16 @@
-"""Session state, the run selection and the cached loaders every page shares.
+"""Session state, the run selection and the opened runs every page shares.
 
-* :func:`init_state` sets every session-state default, once per session.
+* :func:`init_state` sets every session-state default, once per session; the page settings
+  start from ``core.reports.ReportSettings``, the defaults ``python -m core export`` draws with.
 * The runs folders are fixed at launch (``-- --runs-dir PATH``, repeatable, and the demo
   folder): the sidebar's "Runs directory" box may only pick a folder inside them
   (:func:`check_runs_dir`), and caches are written only inside them (:func:`inside_roots`).
-* Loaders are cached on the file's path and modification time, so a run that is still
-  training shows its newest epochs: ``st.cache_data`` for frames and JSON,
-  ``st.cache_resource`` for models and search-space tables (never copied). They read through
-  ``core.runs``; a damaged file reads as absent here, and run discovery reports it.
+* Runs are kept by path: session state holds paths, :func:`all_runs` the discovered
+  :class:`core.runs.Run` objects (their status read). :func:`opened` gives a run opened for
+  reading, cached on its path and the newest modification time of its files
+  (``st.cache_resource``): its lazy reads (latents, history, model, table ...) are the cache,
+  so a run still training shows its newest epochs. A damaged file reads as absent here, and
+  run discovery reports it.
 """
 
 from __future__ import annotations
@@ -18,26 +21,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import runs as run_files
 from core.errors import OpEmbedError
-from dashboard.discovery import (
-    BROKEN,
-    CONFIG,
-    EMBEDDINGS,
-    HISTORY,
-    LATENTS,
-    METRICS,
-    MODEL,
-    SMOOTHNESS,
-    default_pair,
-    discover_runs,
-    inside,
-    resolved_roots,
-)
+from core.properties import architecture_properties
+from core.reports import ReportSettings, run_labels as report_labels
+from core.reports.latent import architecture_frame
+from core.data_dir import resolve_data_dir
+from core.runs import Run, SpaceTables
+from core.spaces import ArchitectureTable, SearchSpace, get_space
+from dashboard.discovery import BROKEN, default_pair, discover_runs, inside, resolved_roots
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "assets" / "demo"
@@ -48,6 +42,7 @@ LOCAL_ADDRESSES = ("localhost", "127.0.0.1", "::1")  # server.address values tha
 
 PROJECTION_METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 UMAP_METRICS = ["euclidean", "cosine", "manhattan", "correlation"]
+SETTINGS = ReportSettings()  # the pages' defaults
 
 __all__ = ["discover_runs", "init_state"]
 
@@ -152,23 +147,23 @@ def defaults() -> dict[str, Any]:
         "proj_n_neighbors": 15,
         "proj_min_dist": 0.1,
         "proj_metric": "euclidean",
-        "color_by": "accuracy",
+        "color_by": SETTINGS.color_by,
         "selected_key": "",
         "_latent_last_pick": None,  # the last plotly selection handled (keys)
         "neighbours_k": 10,
         # operation embeddings
-        "emb_metric": "cosine",
-        "emb_dims": 2,
+        "emb_metric": SETTINGS.embedding_metric,
+        "emb_dims": SETTINGS.embedding_dims,
         # smoothness
         "_interp_space": None,  # the space the interpolation keys belong to
-        "interp_start": "",
-        "interp_end": "",
-        "interp_steps": 8,
-        "circle_radius": 0.5,  # times the RMS spread of the latent means
-        "circle_steps": 12,
+        "interp_start": "",  # "": the best architecture
+        "interp_end": "",  # "": the median architecture
+        "interp_steps": SETTINGS.interp_steps,
+        "circle_radius": SETTINGS.circle_radius,  # times the RMS spread of the latent means
+        "circle_steps": SETTINGS.circle_steps,
         # best cells
-        "top_k": 8,
-        "property": None,
+        "top_k": SETTINGS.top_k,
+        "property": SETTINGS.property,
         # export
         "export_formats": ["png", "svg", "pdf", "html"],
         "export_preview": None,
@@ -194,31 +189,43 @@ def init_state() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def report_settings() -> ReportSettings:
+    """The pages' settings as the user left them (what the Export page draws)."""
+    state = st.session_state
+    return ReportSettings(
+        color_by=state.get("color_by", SETTINGS.color_by), embedding_metric=state.get("emb_metric", SETTINGS.embedding_metric),
+        embedding_dims=int(state.get("emb_dims", SETTINGS.embedding_dims)),
+        interp_start=(state.get("interp_start") or "").strip() or None,
+        interp_end=(state.get("interp_end") or "").strip() or None,
+        interp_steps=int(state.get("interp_steps", SETTINGS.interp_steps)),
+        circle_radius=float(state.get("circle_radius", SETTINGS.circle_radius)),
+        circle_steps=int(state.get("circle_steps", SETTINGS.circle_steps)),
+        top_k=int(state.get("top_k", SETTINGS.top_k)), property=state.get("property") or SETTINGS.property,
+    )
+
+
 # ---------------------------------------------------------------- runs
 @st.cache_data(ttl=3, show_spinner=False)
-def _discover(runs_dir: str | None, demo_dir: str | None, roots: tuple[str, ...]) -> list[dict]:
-    return discover_runs(runs_dir, demo_dir, roots=roots)
+def _discover(runs_dir: str | None, demo_dir: str | None, roots: tuple[str, ...], data_dir: str | None) -> list[Run]:
+    return discover_runs(runs_dir, demo_dir, roots=roots, data_dir=data_dir)
 
 
-def all_runs() -> list[dict]:
+def all_runs() -> list[Run]:
     """Runs in the chosen runs folder (when it lies inside the launch roots) and, when
     included, the demo folder given at launch."""
     runs_dir, _ = check_runs_dir(st.session_state.get("runs_dir"))
     demo = parse_args().demo_dir if st.session_state.get("include_demo", True) else None
-    return _discover(runs_dir, demo or None, tuple(launch_roots()))
+    return _discover(runs_dir, demo or None, tuple(launch_roots()), st.session_state.get("data_dir"))
 
 
-def run_by_path(path: str | None) -> dict | None:
-    for run in all_runs():
-        if run["path"] == path:
-            return run
-    return None
+def run_by_path(path: str | None) -> Run | None:
+    return next((run for run in all_runs() if str(run.path) == path), None)
 
 
-def fix_selection(runs: list[dict]) -> None:
+def fix_selection(runs: list[Run]) -> None:
     """Point ``run_a`` / ``run_b`` at existing runs (the default pair when unset or gone).
     Called by app.py before the selectboxes are drawn."""
-    paths = [r["path"] for r in runs]
+    paths = [str(r.path) for r in runs]
     default_a, default_b = default_pair(runs)
     a, b = st.session_state.get("run_a"), st.session_state.get("run_b")
     if a not in paths:
@@ -229,266 +236,122 @@ def fix_selection(runs: list[dict]) -> None:
         st.session_state["run_b"] = NONE
 
 
-def selected_runs() -> list[dict]:
+def selected_runs() -> list[Run]:
     """Run A, then run B when one is chosen and differs from A."""
     chosen = []
     a = run_by_path(st.session_state.get("run_a"))
     if a is not None:
         chosen.append(a)
     b_path = st.session_state.get("run_b")
-    if b_path not in (None, NONE) and (a is None or b_path != a["path"]):
+    if b_path not in (None, NONE) and (a is None or b_path != str(a.path)):
         b = run_by_path(b_path)
         if b is not None:
             chosen.append(b)
     return chosen
 
 
-MODEL_NAMES = {"onehot": "D-VAE", "learned": "DVAE-EMB"}
+def run_labels(runs: list[Run]) -> dict[str, str]:
+    """Legend label of each run (path -> label), as every figure labels it: the paper's
+    model names ("D-VAE", "DVAE-EMB") when they tell the runs apart, else with the run name."""
+    return {str(run.path): label for run, label in zip(runs, report_labels(runs))}
 
 
-def run_labels(runs: list[dict]) -> dict[str, str]:
-    """Legend label of each run (path -> label): the paper's model names ("D-VAE",
-    "DVAE-EMB") when they tell the runs apart, else the model name and the run name."""
-    models = [MODEL_NAMES.get(r["encoding"], "?") for r in runs]
-    distinct = len(set(models)) == len(models)
-    return {r["path"]: (m if distinct else f"{m} ({r['name']})") for r, m in zip(runs, models)}
+def usable(runs: list[Run]) -> list[Run]:
+    """The runs that are not broken."""
+    return [r for r in runs if r.status.state != BROKEN]
 
 
-def runs_with(runs: list[dict], file_name: str) -> list[dict]:
-    return [r for r in runs if r["status"] != BROKEN and (Path(r["path"]) / file_name).exists()]
+# ---------------------------------------------------------------- opened runs
+@st.cache_resource(show_spinner=False)
+def space_tables(data_dir: str) -> SpaceTables:
+    """The search spaces' tables, shared by every run and session (one per data directory)."""
+    return SpaceTables(data_dir)
 
 
-# ---------------------------------------------------------------- cached file loaders
-def _mtime(path: Path) -> int:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _open(path: str, version: int, name: str, source: str, data_dir: str, roots: tuple[Path, ...],
+          table_runs: tuple[Path, ...]) -> Run:
+    return Run.open(path, name=name, source=source, data_dir=data_dir, roots=roots, table_runs=table_runs,
+                    tables=space_tables(data_dir))
+
+
+def opened(run: Run) -> Run:
+    """``run`` opened for reading: one object per version of its files, shared by the
+    pages and sessions, whose reads are cached in it."""
+    return _open(str(run.path), run.version(), run.name, run.source, str(run.data_dir), run.roots, run.table_runs)
+
+
+def _read(run: Run, part: str) -> Any | None:
+    """A part of a run (``"latents"``, ``"history"`` ...), ``None`` when absent or damaged."""
     try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return -1
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _read_json(path: str, mtime: int) -> Any:
-    """A run's JSON file through ``core.runs``: checked by its kind (metrics, embeddings,
-    smoothness); raises ``RunFileError`` when damaged."""
-    file = Path(path)
-    loaders = {METRICS: run_files.load_metrics, EMBEDDINGS: run_files.load_embeddings,
-               SMOOTHNESS: run_files.load_smoothness, CONFIG: run_files.load_config}
-    loader = loaders.get(file.name)
-    return loader(file.parent) if loader else run_files.read_json(file)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _read_csv(path: str, mtime: int) -> pd.DataFrame:
-    """``history.csv`` through ``core.runs.load_history``."""
-    return run_files.load_history(Path(path).parent)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _read_parquet(path: str, mtime: int) -> pd.DataFrame:
-    """``latents.parquet`` through ``core.runs.read_latents``."""
-    return run_files.read_latents(Path(path).parent)
-
-
-def read_json(path: str | Path) -> Any | None:
-    """A run's JSON file, or ``None`` when it is absent or damaged (discovery marks such a
-    run broken and says which file)."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        return _read_json(str(path), _mtime(path))
-    except OpEmbedError:
-        return None
-
-
-def run_json(run: dict, file_name: str) -> Any | None:
-    return read_json(Path(run["path"]) / file_name)
-
-
-def history(run: dict) -> pd.DataFrame | None:
-    """``history.csv`` of a run, or ``None`` when absent or empty."""
-    path = Path(run["path"]) / HISTORY
-    if not path.exists():
-        return None
-    try:
-        frame = _read_csv(str(path), _mtime(path))
+        return getattr(opened(run), part)
     except OpEmbedError:  # damaged: discovery reports it
         return None
-    return frame if len(frame) else None
 
 
-def latents(run: dict) -> pd.DataFrame | None:
+def latents(run: Run) -> pd.DataFrame | None:
     """``latents.parquet`` of a run, or ``None`` when it is not written yet."""
-    path = Path(run["path"]) / LATENTS
-    if not path.exists():
-        return None
-    try:
-        return _read_parquet(str(path), _mtime(path))
-    except OpEmbedError:  # damaged: discovery reports it
-        return None
+    return _read(run, "latents")
 
 
-def metrics(run: dict) -> dict | None:
-    return run_json(run, METRICS)
+def history(run: Run) -> pd.DataFrame | None:
+    """``history.csv`` of a run, or ``None`` when absent or empty."""
+    return _read(run, "history")
 
 
-def embeddings(run: dict) -> dict | None:
-    """``embeddings.json`` (learned runs): ``{"node_types", "snapshots": [{"epoch", "vectors"}]}``."""
-    data = run_json(run, EMBEDDINGS)
-    if not isinstance(data, dict) or not data.get("snapshots"):
-        return None
-    return data
+def metrics(run: Run) -> dict | None:
+    return _read(run, "metrics")
 
 
-def smoothness_file(run: dict) -> dict | None:
-    return run_json(run, SMOOTHNESS)
-
-
-def config(run: dict) -> dict | None:
-    return run.get("config") or run_json(run, CONFIG)
-
-
-# ---------------------------------------------------------------- models and spaces
-@st.cache_resource(show_spinner="Loading the model ...", max_entries=4)
-def _load_model(path: str, mtime: int):
-    from core.runs import load_model
-
-    model, _ = load_model(Path(path), "cpu")
-    return model
-
-
-def model(run: dict):
-    """The trained model of a run (CPU, eval mode), or ``None`` when ``model.pt`` is absent.
-    Raises ``RunFileError`` when it is damaged or does not fit its run."""
-    path = Path(run["path"]) / MODEL
-    if not path.exists():
-        return None
-    return _load_model(run["path"], _mtime(path))
-
-
-@st.cache_resource(show_spinner="Loading the search space ...", max_entries=4)
-def _space_and_table(name: str, data_dir: str | None, run_paths: tuple[str, ...]):
-    from core.runs import load_table
-    from core.spaces import get_space
-
-    space = get_space(name)
-    return space, load_table(space, data_dir, run_paths)
-
-
-def space_and_table(name: str):
+# ---------------------------------------------------------------- spaces
+def space_and_table(name: str) -> tuple[SearchSpace, ArchitectureTable]:
     """``(SearchSpace, ArchitectureTable)`` of a space name, its data read from
     ``--data-dir``; where that is missing (ENAS), rebuilt from the keys of a run of the space
     (the shipped enas6 runs open with no download). Raises ``OpEmbedError`` when neither
     is available (pages show the message)."""
-    run_paths = tuple(r["path"] for r in all_runs() if r.get("space") == name)
-    return _space_and_table(name, st.session_state.get("data_dir"), run_paths)
+    stand_ins = tuple(r.path for r in all_runs() if r.space_name == name)
+    tables = space_tables(_data_dir())
+    return get_space(name), tables.load(name, stand_ins)
+
+
+def _data_dir() -> str:
+    return str(resolve_data_dir(st.session_state.get("data_dir")))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _architectures(name: str, data_dir: str, _space: SearchSpace, _table: ArchitectureTable) -> pd.DataFrame:
+    return architecture_frame(_space, _table)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _properties(name: str, data_dir: str, _space: SearchSpace, _table: ArchitectureTable) -> pd.DataFrame:
+    return architecture_properties(_space, _table)
+
+
 def architectures(name: str) -> pd.DataFrame:
     """One row per architecture of a space: ``key``, ``ops`` (operation sequence),
     ``accuracy`` (the search objective, ``y``) and ``test accuracy`` where the space has it."""
-    space, table = space_and_table(name)
-    frame = pd.DataFrame({
-        "key": table.keys,
-        "ops": [space.describe(o, n) for o, n in zip(table.op_ids, table.num_nodes)],
-        "accuracy": table.y,
-    })
-    if table.y_test is not None:
-        frame["test accuracy"] = table.y_test
-    return frame
+    return _architectures(name, _data_dir(), *space_and_table(name))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def key_rows(name: str) -> dict[str, int]:
-    """Key -> row of the space's table (the first row where a key repeats, as in ENAS)."""
-    _, table = space_and_table(name)
-    rows: dict[str, int] = {}
-    for row, key in enumerate(table.keys):
-        rows.setdefault(key, row)
-    return rows
+def properties(name: str) -> pd.DataFrame:
+    """Graph properties of every architecture of a space (``core.properties``)."""
+    return _properties(name, _data_dir(), *space_and_table(name))
+
+
+def architectures_of(run: Run) -> pd.DataFrame:
+    """:func:`architectures` of a run's space, through the run (no session needed)."""
+    run = opened(run)
+    return _architectures(run.space_name, str(run.data_dir), run.space, run.table)
+
+
+def properties_of(run: Run) -> pd.DataFrame:
+    """:func:`properties` of a run's space, through the run (no session needed)."""
+    run = opened(run)
+    return _properties(run.space_name, str(run.data_dir), run.space, run.table)
 
 
 def architecture_row(name: str, key: str) -> pd.Series | None:
     """The row of :func:`architectures` of one key (key, ops, accuracy ...), or ``None``."""
-    row = key_rows(name).get(key)
+    row = space_and_table(name)[1].row_of(key)
     return None if row is None else architectures(name).iloc[row]
-
-
-def objective_of(name: str, key: str | None) -> float | None:
-    """The search objective (accuracy) of a key, from the space's lookup or its table."""
-    if key is None:
-        return None
-    space, table = space_and_table(name)
-    lookup = getattr(space, "lookup", None)
-    if lookup is not None:
-        found = lookup(key)
-        if found is not None:
-            return float(found[0])
-    row = key_rows(name).get(key)
-    return None if row is None else float(table.y[row])
-
-
-def graph_of(name: str, key: str) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """``(op_ids, adjacency, num_nodes)`` of a key of the space's table."""
-    row = key_rows(name).get(key)
-    if row is None:
-        return None
-    _, table = space_and_table(name)
-    return table.op_ids[row], table.adjacency[row], int(table.num_nodes[row])
-
-
-def latent_of(run: dict, key: str) -> np.ndarray | None:
-    """The latent mean of one architecture in a run (``latent_dim``), or ``None``."""
-    frame = latents(run)
-    if frame is None:
-        return None
-    rows = np.flatnonzero(frame["key"].to_numpy() == key)
-    if len(rows) == 0:
-        return None
-    columns = sorted((c for c in frame.columns if c.startswith("mu_")), key=lambda c: int(c[3:]))
-    return frame.loc[rows[0], columns].to_numpy(dtype=np.float32)
-
-
-def decoded_titles(name: str, graphs, prefix: list[str] | None = None) -> list[str]:
-    """Titles for decoded graphs: their accuracy (space lookup, else the table), or
-    "invalid" / "not in the table"."""
-    space, _ = space_and_table(name)
-    titles = []
-    for i in range(len(graphs)):
-        op_ids, adjacency, n = graphs.op_ids[i], graphs.adjacency[i], int(graphs.num_nodes[i])
-        head = f"{prefix[i]}<br>" if prefix else ""
-        if not space.is_valid(op_ids, adjacency, n):
-            titles.append(f"{head}invalid")
-            continue
-        try:
-            key = space.key(op_ids, adjacency, n)
-        except ValueError:
-            titles.append(f"{head}invalid")
-            continue
-        value = objective_of(name, key)
-        titles.append(f"{head}{'not in the table' if value is None else f'{value:.4f}'}")
-    return titles
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _greedy_decode(path: str, mtime: int, z: tuple[float, ...]):
-    import torch
-
-    net = _load_model(path, mtime)
-    return net.decode(torch.tensor([z], dtype=torch.float32), stochastic=False)
-
-
-def reconstruction(run: dict, key: str):
-    """Greedy (argmax) decode of an architecture's latent mean, as ``DecodedGraphs`` of one
-    graph, or ``None`` when the run has no model or no latents."""
-    mu = latent_of(run, key)
-    path = Path(run["path"]) / MODEL
-    if mu is None or not path.exists():
-        return None
-    return _greedy_decode(run["path"], _mtime(path), tuple(float(v) for v in mu))
-
-
-def file_mtime(run: dict, file_name: str) -> int:
-    """Modification time (ns) of a run file, -1 when absent: part of cache keys."""
-    return _mtime(Path(run["path"]) / file_name)

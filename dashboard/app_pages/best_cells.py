@@ -11,42 +11,38 @@ from dashboard.app_pages import common
 
 st.title("Best cells")
 runs = common.comparable_runs()
-space_name = runs[0]["space"]
+space_name = runs[0].space_name
 space = common.space_or_stop(space_name)
 
 st.slider("Top architectures", 1, 20, key="top_k")
 k = st.session_state["top_k"]
 st.caption(f"The best architectures of {space_name} by {space.objective_name} (from the dataset, not a model).")
-st.plotly_chart(charts.top_cells(space_name, k), key="best_cells", theme=None)
-st.dataframe(charts.top_architectures(space_name, k), hide_index=True, width="stretch")
+cells, top = charts.top_cells(runs[0], k)
+st.plotly_chart(cells, key="best_cells", theme=None)
+st.dataframe(top, hide_index=True, width="stretch")
 
 st.subheader("Graph properties")
 columns = charts.property_columns(space_name)
 if st.session_state.get("property") not in columns:
     st.session_state["property"] = "num_edges" if "num_edges" in columns else columns[0]
-st.selectbox("Property", columns, key="property", format_func=charts.property_label)
+st.selectbox("Property", columns, key="property", format_func=charts.property_name)
 left, right = st.columns(2)
-left.plotly_chart(charts.property_figure(space_name, st.session_state["property"]), key="property_scatter",
+left.plotly_chart(charts.property_scatter(runs[0], st.session_state["property"])[0], key="property_scatter",
                   theme=None)
-right.plotly_chart(charts.correlation_figure(space_name), key="property_correlation", theme=None)
+correlation, correlations = charts.property_correlation(runs[0])
+right.plotly_chart(correlation, key="property_correlation", theme=None)
 with st.expander("Pearson r of every property"):
-    st.dataframe(charts.correlations(space_name), hide_index=True, width="stretch")
+    st.dataframe(correlations, hide_index=True, width="stretch")
 
 st.subheader("Bayesian optimisation")
 try:
-    found = charts.bo_results(runs)
+    curves, summary = charts.bo_curves(runs), charts.bo_summary(runs)
 except OpEmbedError as error:
     st.error(state.error_line(error))
-    found = None
 else:
-    if found is None:
-        if charts.optional_module("core.bo") is None:
-            st.info("Bayesian optimisation is not part of this build (core.bo is missing).")
-        else:
-            st.info("No BO results in the selected runs: `python -m core bo RUN --rounds 10 --batch-size 50 "
-                    "--seeds 10` writes them to RUN/bo/.")
-if found is not None:
-    figure, summary = found
-    st.plotly_chart(figure, key="bo_curves", theme=None)
-    if summary is not None:
+    if curves is None:
+        st.info("No BO results in the selected runs: `python -m core bo RUN --rounds 10 --batch-size 50 "
+                "--seeds 10` writes them to RUN/bo/.")
+    else:
+        st.plotly_chart(curves[0], key="bo_curves", theme=None)
         st.dataframe(summary, hide_index=True, width="stretch")

@@ -21,23 +21,24 @@ metric, dims = st.session_state["emb_metric"], st.session_state["emb_dims"]
 
 for column, run in zip(st.columns(len(runs)), runs):
     with column:
-        st.subheader(labels[run["path"]])
-        slot = hashlib.sha1(run["path"].encode()).hexdigest()[:8]
-        if run["encoding"] == "onehot":
-            st.plotly_chart(charts.embedding_heatmap(run, None, metric), key=f"emb_heatmap_{slot}", theme=None)
-            st.caption("One-hot run (D-VAE): each operation is its own axis, so every pair of operations is "
-                       "orthogonal and the similarity matrix is the identity. Nothing is learned here.")
+        st.subheader(labels[str(run.path)])
+        slot = hashlib.sha1(str(run.path).encode()).hexdigest()[:8]
+        if not run.encoder.saves_embeddings:
+            st.plotly_chart(charts.embedding_heatmap(run, None, metric)[0], key=f"emb_heatmap_{slot}", theme=None)
+            st.caption(f"One-hot run ({run.encoder.display_name}): each operation is its own axis, so every pair "
+                       "of operations is orthogonal and the similarity matrix is the identity. Nothing is learned here.")
             continue
         epochs = charts.embedding_epochs(run)
         if not epochs:
-            st.info(f"**{run['name']}** has no embeddings.json yet: it is written at the first checkpoint.")
+            st.info(f"**{run.name}** has no embeddings.json yet: it is written at the first checkpoint.")
             continue
         epoch = st.select_slider("Checkpoint epoch", options=epochs, value=epochs[-1], key=f"emb_epoch_{slot}") \
             if len(epochs) > 1 else epochs[0]
-        st.plotly_chart(charts.embedding_heatmap(run, epoch, metric), key=f"emb_heatmap_{slot}", theme=None)
-        st.plotly_chart(charts.embedding_scatter(run, epoch, dims), key=f"emb_scatter_{slot}", theme=None)
+        st.plotly_chart(charts.embedding_heatmap(run, epoch, metric)[0], key=f"emb_heatmap_{slot}", theme=None)
+        scatter, vectors = charts.embedding_scatter(run, epoch, dims)
+        st.plotly_chart(scatter, key=f"emb_scatter_{slot}", theme=None)
         trajectory = charts.embedding_trajectory(run)
-        if trajectory is not None and len(epochs) > 1:
-            st.plotly_chart(trajectory, key=f"emb_trajectory_{slot}", theme=None)
+        if trajectory is not None:
+            st.plotly_chart(trajectory[0], key=f"emb_trajectory_{slot}", theme=None)
         with st.expander("Vectors"):
-            st.dataframe(charts.embedding_frame(run, epoch), hide_index=True, width="stretch")
+            st.dataframe(vectors, hide_index=True, width="stretch")

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import OpEmbedError
+from core.export import export_zip, figure_bytes
 from dashboard import charts, state
 from dashboard.app_pages import common
 
@@ -26,8 +27,6 @@ st.caption("Files are made when a button is clicked (a PNG, SVG or PDF takes a f
 
 def figure_file(figure, fmt: str):
     def make() -> bytes:
-        from core.export import figure_bytes
-
         return figure_bytes(figure, fmt)
 
     return make
@@ -42,21 +41,20 @@ def csv_file(data):
 
 def zip_file(paths: list[Path], chosen: list[str], data_dir: str | None):
     def make() -> bytes:
-        from core.export import export_zip
-
         return export_zip(paths, chosen, projections=projections, data_dir=Path(data_dir) if data_dir else None,
-                          cache_projections=cacheable)
+                          cache_projections=cacheable, settings=settings)
 
     return make
 
 
-st.download_button("Export all (zip)", data=zip_file([Path(r["path"]) for r in runs], formats, st.session_state.get("data_dir")),
+settings = state.report_settings()
+st.download_button("Export all (zip)", data=zip_file([r.path for r in runs], formats, st.session_state.get("data_dir")),
                    file_name="opembed-figures.zip", mime="application/zip", key="export_all", on_click="ignore",
                    type="primary", icon=":material/folder_zip:")
 
 with st.spinner("Building every figure (once per set of runs) ..."):
     try:
-        figures, notes = charts.export_figures(runs)
+        figures, notes = charts.export_figures(runs, settings)
     except OpEmbedError as error:  # a run file damaged since discovery looked
         st.error(state.error_line(error))
         st.stop()

@@ -13,10 +13,10 @@ runs = common.comparable_runs()
 with_latents = [r for r in runs if state.latents(r) is not None]
 for run in runs:
     if run not in with_latents:
-        st.info(f"**{run['name']}** has no latents.parquet yet: it is written at the end of training.")
+        st.info(f"**{run.name}** has no latents.parquet yet: it is written at the end of training.")
 if not with_latents:
     st.stop()
-space_name = with_latents[0]["space"]
+space_name = with_latents[0].space_name
 space = common.space_or_stop(space_name)
 
 options = charts.color_options(space_name)
@@ -41,7 +41,7 @@ color_col.selectbox("Colour by", options, key="color_by", format_func=lambda c: 
 
 settings = common.projection_settings()
 common.compute_projections(with_latents, settings)
-figure = charts.latent_figure(with_latents, *settings, st.session_state["color_by"])
+figure, _ = charts.latent_map(with_latents, settings, st.session_state["color_by"])
 event = st.plotly_chart(figure, key="latent_plot", on_select="rerun", selection_mode=("points", "box", "lasso"),
                         theme=None, config={"scrollZoom": True, "displaylogo": False})
 picked = charts.selected_keys(event)
@@ -57,7 +57,7 @@ else:
 
 
 @st.fragment
-def inspect(space_name: str, runs: list[dict]) -> None:
+def inspect(space_name: str, runs: list) -> None:
     """The selected architecture, its reconstructions and its neighbours. A fragment: typing
     a key or moving the slider reruns only this part, not the 52k-point plot above."""
     st.text_input("Architecture key", key="selected_key", placeholder="select points, or paste a key")
@@ -69,12 +69,12 @@ def inspect(space_name: str, runs: list[dict]) -> None:
         st.warning(f"`{key}` is not an architecture of {space_name}.")
         return
     st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
-    st.plotly_chart(charts.reconstructions(runs, key), key="latent_cells", theme=None)
+    st.plotly_chart(charts.reconstructions(runs, key)[0], key="latent_cells", theme=None)
     st.slider("Neighbours", 1, 50, key="neighbours_k")
     labels = state.run_labels(runs)
     for column, run in zip(st.columns(len(runs)), runs):
         with column:
-            st.markdown(f"**Nearest latent neighbours: {labels[run['path']]}**")
+            st.markdown(f"**Nearest latent neighbours: {labels[str(run.path)]}**")
             st.dataframe(charts.neighbours(run, key, st.session_state["neighbours_k"]), hide_index=True,
                          width="stretch")
 

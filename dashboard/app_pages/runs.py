@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import charts, state
 from dashboard.app_pages.common import broken_line
-from dashboard.discovery import BROKEN, COMPLETE, MISSING_METRICS, TRAINING
+from dashboard.discovery import COMPLETE, MISSING_METRICS, TRAINING
 
 st.title("Runs")
 runs = state.all_runs()
@@ -23,16 +23,15 @@ if not runs:
 st.table(charts.runs_overview(runs).set_index("run"))
 
 chosen = state.selected_runs()
-selected = [r for r in chosen if r["status"] != BROKEN]  # a broken run is listed below, once
-labels = state.run_labels(selected)
+selected = state.usable(chosen)  # a broken run is listed below, once
 
 st.subheader("Metrics")
-table = charts.metrics_frame(selected)
+table = charts.metrics_table(selected)
 without = [r for r in selected if state.metrics(r) is None]
 if table is not None:
-    st.table(table)
+    st.table(table[1].set_index("Run"))
 for run in without:
-    st.info(f"**{run['name']}** has no metrics.json yet: `python -m core evaluate {run['path']}` writes it.")
+    st.info(f"**{run.name}** has no metrics.json yet: `python -m core evaluate {run.path}` writes it.")
 if not selected:
     st.info("Pick a run that is not broken in the sidebar to see its metrics and curves."
             if chosen else "Pick a run in the sidebar to see its metrics and curves.")
@@ -40,10 +39,10 @@ if not selected:
 st.subheader("Training curves")
 figure = charts.training_curves(selected)
 if figure is not None:
-    st.plotly_chart(figure, key="training_curves")
+    st.plotly_chart(figure[0], key="training_curves")
 for run in selected:
     if state.history(run) is None:
-        st.info(f"**{run['name']}** has no history.csv yet: no epoch has finished.")
+        st.info(f"**{run.name}** has no history.csv yet: no epoch has finished.")
 
 st.subheader("Time to quality")
 quality = charts.quality_curves(selected)
@@ -51,26 +50,27 @@ if quality is not None:
     st.caption("After every epoch, training decodes the latent means of a fixed sample of test graphs and a "
                "fixed set of prior points greedily: the share reconstructed exactly and the share valid, "
                "against wall time and epoch. `train --stop-at-recon 0.99` ends a run on the dotted line.")
-    st.plotly_chart(quality, key="quality_curves")
+    st.plotly_chart(quality[0], key="quality_curves")
 elif selected:
     st.info("The selected runs were trained before the per-epoch quality monitor existed: "
             "their history.csv has no recon_greedy or valid_prior.")
 
 st.subheader("Every run")
 for run in runs:
-    title = f"{run['name']} · {run['space'] or '?'} · {run['encoding'] or '?'} · {run['status']}"
-    with st.expander(title, expanded=run["status"] == BROKEN):
-        if run["status"] == BROKEN:
+    status = run.status
+    title = f"{run.name} · {run.space_name or '?'} · {run.encoding or '?'} · {status.state}"
+    with st.expander(title, expanded=status.broken):
+        if status.broken:
             st.error(broken_line(run))
             continue
-        if run["status"] == TRAINING:
-            done, total = run["epochs_done"], run["epochs_total"]
+        if status.state == TRAINING:
+            done, total = status.epochs_done, status.epochs_total
             progress = f"epoch {done} of {total}" if done is not None else "no epoch finished yet"
-            st.info(f"Still training ({progress}). Missing so far: {', '.join(run['missing']) or 'nothing'}. "
+            st.info(f"Still training ({progress}). Missing so far: {', '.join(status.missing) or 'nothing'}. "
                     "What exists is shown; the rest appears when it is written.")
-        elif run["status"] == MISSING_METRICS:
-            st.info(f"Training finished but metrics.json is missing: `python -m core evaluate {run['path']}`.")
-        elif run["status"] == COMPLETE and run["missing"]:
-            st.info(f"Missing: {', '.join(run['missing'])}.")
-        st.caption(f"`{run['path']}`")
+        elif status.state == MISSING_METRICS:
+            st.info(f"Training finished but metrics.json is missing: `python -m core evaluate {run.path}`.")
+        elif status.state == COMPLETE and status.missing:
+            st.info(f"Missing: {', '.join(status.missing)}.")
+        st.caption(f"`{run.path}`")
         st.json(charts.config_summary(run), expanded=False)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.discovery import (
-    BROKEN, COMPLETE, MISSING_METRICS, TRAINING, _count_epochs, default_pair, discover_runs, find_run_dirs,
-)
+from core.runs.status import count_epochs
+from dashboard.discovery import BROKEN, COMPLETE, MISSING_METRICS, TRAINING, default_pair, discover_runs, find_run_dirs
 from tests.dashboard.tiny_runs import BROKEN_KINDS, write_run
 
 
@@ -63,23 +62,23 @@ def test_statuses(tmp_path):
     _touch(runs / "e", "history.csv")
     (runs / "not-a-run").mkdir()
 
-    found = {r["name"]: r for r in discover_runs(runs)}
+    found = {r.name: r.status for r in discover_runs(runs)}
     assert sorted(found) == ["a", "b", "d", "e", "nested/c"]
-    assert found["a"]["status"] == COMPLETE and found["a"]["missing"] == []
-    assert found["b"]["status"] == MISSING_METRICS
-    assert "metrics.json" in found["b"]["missing"] and "embeddings.json" in found["b"]["missing"]
-    assert found["nested/c"]["status"] == TRAINING
-    assert (found["nested/c"]["epochs_done"], found["nested/c"]["epochs_total"]) == (3, 10)
-    assert found["d"]["status"] == BROKEN and "not valid JSON" in found["d"]["error"]
-    assert found["e"]["status"] == BROKEN and "config.json: missing" in found["e"]["error"]
+    assert found["a"].state == COMPLETE and found["a"].missing == ()
+    assert found["b"].state == MISSING_METRICS
+    assert "metrics.json" in found["b"].missing and "embeddings.json" in found["b"].missing
+    assert found["nested/c"].state == TRAINING
+    assert (found["nested/c"].epochs_done, found["nested/c"].epochs_total) == (3, 10)
+    assert found["d"].state == BROKEN and "not valid JSON" in found["d"].error
+    assert found["e"].state == BROKEN and "config.json: missing" in found["e"].error
 
 
 def test_missing_dirs_and_demo_prefix(tmp_path):
     assert discover_runs(tmp_path / "absent", None) == []
     _config(tmp_path / "demo" / "x", "onehot")
     runs = discover_runs(tmp_path / "absent", tmp_path / "demo")
-    assert [r["name"] for r in runs] == ["demo/x"]
-    assert runs[0]["source"] == "demo"
+    assert [r.name for r in runs] == ["demo/x"]
+    assert runs[0].source == "demo"
 
 
 def test_default_pair_prefers_same_space_and_complete(tmp_path):
@@ -102,13 +101,13 @@ def test_default_pair_single_run(tmp_path):
 
 # ---------------------------------------------------------------- damaged runs
 def test_every_damaged_file_makes_its_run_broken_and_is_named(broken_runs):
-    found = {r["name"]: r for r in discover_runs(broken_runs)}
-    assert found["cora-onehot"]["status"] == COMPLETE and found["cora-learned"]["status"] == COMPLETE
+    found = {r.name: r.status for r in discover_runs(broken_runs)}
+    assert found["cora-onehot"].state == COMPLETE and found["cora-learned"].state == COMPLETE
     for name, (file, _) in BROKEN_KINDS.items():
         run = found[name]
-        assert run["status"] == BROKEN, (name, run["status"], run["error"])
-        assert run["error"].startswith(file), (name, run["error"])
-        for text in (run["error"], run["fix"] or ""):
+        assert run.state == BROKEN, (name, run.state, run.error)
+        assert run.error.startswith(file), (name, run.error)
+        for text in (run.error, run.fix or ""):
             assert str(broken_runs) not in text and str(broken_runs.resolve()) not in text, (name, text)
 
 
@@ -121,15 +120,15 @@ def test_every_damaged_file_makes_its_run_broken_and_is_named(broken_runs):
     ("bad-config-link-outside", "config.json: a link to a file outside the runs folders"),
 ])
 def test_broken_statuses_say_what_is_wrong(broken_runs, name, expected):
-    run = {r["name"]: r for r in discover_runs(broken_runs)}[name]
-    assert run["error"].startswith(expected), run["error"]
-    assert run["fix"]
+    run = {r.name: r.status for r in discover_runs(broken_runs)}[name]
+    assert run.error.startswith(expected), run.error
+    assert run.fix
 
 
 def test_count_epochs_survives_any_bytes(tmp_path):
     (tmp_path / "history.csv").write_bytes(b"epoch,loss\n1,\xff\xfe\n2,\x00\n")
-    assert _count_epochs(tmp_path / "history.csv") == 2
-    assert _count_epochs(tmp_path / "absent.csv") is None
+    assert count_epochs(tmp_path / "history.csv") == 2
+    assert count_epochs(tmp_path / "absent.csv") is None
 
 
 def test_links_out_of_the_roots_are_not_followed(tmp_path):
@@ -139,7 +138,7 @@ def test_links_out_of_the_roots_are_not_followed(tmp_path):
     (root / "linked-out").symlink_to(outside.parent, target_is_directory=True)
     (root / "linked-in").symlink_to(root / "mine", target_is_directory=True)
     assert [p.name for p in find_run_dirs(root)] == ["linked-in", "mine"]
-    names = [r["name"] for r in discover_runs(root)]
+    names = [r.name for r in discover_runs(root)]
     assert names == ["linked-in"] or names == ["mine"]  # one run, found once
     allowed = [p.name for p in find_run_dirs(root, roots=[root.resolve(), outside.parent.resolve()])]
     assert "secret-run" in allowed  # a second root given at launch may be reached
