@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import runs
 from .figures.training import wall_minutes
+from .runs import RunConfig
 
 TARGETS = (0.90, 0.99)
 
@@ -23,28 +24,30 @@ def first_reached(history: pd.DataFrame, target: float) -> pd.Series | None:
     return None if hits.empty else hits.iloc[0]
 
 
-def recipe(config: dict) -> str:
+PAPERS_EPS_SCALE = 0.01  # the papers' reparameterisation noise: a recipe names any other
+
+
+def recipe(config: RunConfig) -> str:
     """A one-line summary of a run's model size and optimisation."""
-    model, train = config.get("model", {}), config.get("train", {})
-    parts = [f"h{model.get('hidden_dim')} z{model.get('latent_dim')} b{train.get('batch_size')}",
-             f"lr {train.get('lr'):g} {train.get('schedule', 'plateau')}"]
-    if train.get("warmup_epochs"):
-        parts.append(f"warm-up {train['warmup_epochs']:g}")
-    if train.get("grad_clip"):
-        parts.append(f"clip {train['grad_clip']:g}")
-    if train.get("kl_warmup_epochs"):
-        parts.append(f"KL warm-up {train['kl_warmup_epochs']:g}")
-    if train.get("eps_scale", 0.01) != 0.01:
-        parts.append(f"eps {train['eps_scale']:g}")
+    model, train = config.model, config.train
+    parts = [f"h{model.hidden_dim} z{model.latent_dim} b{train.batch_size}", f"lr {train.lr:g} {train.schedule}"]
+    if train.warmup_epochs:
+        parts.append(f"warm-up {train.warmup_epochs:g}")
+    if train.grad_clip:
+        parts.append(f"clip {train.grad_clip:g}")
+    if train.kl_warmup_epochs:
+        parts.append(f"KL warm-up {train.kl_warmup_epochs:g}")
+    if train.eps_scale != PAPERS_EPS_SCALE:
+        parts.append(f"eps {train.eps_scale:g}")
     return ", ".join(parts)
 
 
 def quality_row(run_dir: Path) -> dict:
     """One row of the table for a run directory."""
-    config = runs.load_config(run_dir)
+    config = runs.load_run_config(run_dir)
     history = runs.load_history(run_dir)
     wall = wall_minutes(history) if len(history) else None
-    row = {"run": str(run_dir), "space": config.get("space"), "encoding": config.get("model", {}).get("encoding"),
+    row = {"run": str(run_dir), "space": config.space, "encoding": config.encoding,
            "recipe": recipe(config), "epochs": int(history["epoch"].iloc[-1]) if len(history) else 0,
            "wall min": float(wall.iloc[-1]) if wall is not None else 0.0}
     for target in TARGETS:

@@ -6,7 +6,9 @@ import json
 
 import pandas as pd
 
+from core.config import ModelConfig, TrainConfig
 from core.quality_table import first_reached, quality_table, recipe, to_markdown
+from core.runs import RunConfig
 
 
 def _run(tmp_path, recon, metrics=None):
@@ -42,6 +44,6 @@ def test_a_target_never_reached_is_a_dash(tmp_path):
 
 
 def test_recipe_names_clipping_and_kl_warmup():
-    config = {"model": {"hidden_dim": 64, "latent_dim": 16},
-              "train": {"batch_size": 32, "lr": 1e-4, "grad_clip": 1.0, "kl_warmup_epochs": 5, "eps_scale": 0.1}}
+    config = RunConfig("enas6", ModelConfig(num_node_types=8, max_nodes=8, hidden_dim=64, latent_dim=16),
+                       TrainConfig(batch_size=32, lr=1e-4, grad_clip=1.0, kl_warmup_epochs=5, eps_scale=0.1))
     assert recipe(config) == "h64 z16 b32, lr 0.0001 plateau, clip 1, KL warm-up 5, eps 0.1"
