@@ -5,10 +5,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-$(BIN)/activate: requirements.txt
+# The pinned requirements, then the packages core and dashboard (editable, so `streamlit run
+# dashboard/app.py` imports them from anywhere) and the `opembed` command; pyproject.toml
+# takes its dependencies from requirements.txt, so --no-deps installs nothing more.
+$(BIN)/activate: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --quiet --no-deps -e .
 	touch $(BIN)/activate
 
 .PHONY: setup dashboard test chromium
