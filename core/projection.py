@@ -187,12 +187,8 @@ def load_or_compute_projection(run_dir: Path, method: Method = "umap", *, progre
     latents_path = run_dir / runs.LATENTS
     latents = runs.read_latents(run_dir)
     if cache and path.exists() and path.stat().st_mtime >= latents_path.stat().st_mtime:
-        try:
-            cached = pd.read_parquet(path)
-        except Exception:  # a cache, not a run file: a damaged one is recomputed
-            cached = None
-        if cached is not None and list(cached.columns) == ["key", "x", "y"] and \
-                cached["key"].astype(str).tolist() == latents["key"].astype(str).tolist():
+        cached = runs.read_projection(path)  # None when damaged: a cache is recomputed
+        if cached is not None and cached["key"].astype(str).tolist() == latents["key"].astype(str).tolist():
             if progress_callback is not None:
                 progress_callback(1.0, f"{method.upper()} loaded from cache")
             return cached

@@ -34,7 +34,7 @@ from core.runs.files import (
 )
 from core.runs.loaders import (
     check_latents_file, check_parquet, latent_matrix, load_bo_result, load_config, load_embeddings, load_history,
-    load_metrics, load_smoothness, model_config_of, read_latent_keys, read_latents, train_config_of,
+    load_metrics, load_smoothness, model_config_of, read_latent_keys, read_latents, read_projection, train_config_of,
 )
 from core.runs.model_files import (
     CHECKPOINT_KEYS, MODEL_FIELDS_CHECKED, PEEK_LIMIT, atomic_torch_save, check_torch_file, library_versions,
@@ -57,6 +57,6 @@ __all__ = [
     "check_latents_file", "check_parquet", "check_torch_file", "fix_for", "inside", "latent_matrix",
     "library_versions", "load_bo_result", "load_checkpoint", "load_config", "load_embeddings", "load_history",
     "load_metrics", "load_model", "load_run_config", "load_smoothness", "load_table", "model_config_of",
-    "model_mismatch", "peek_model", "read_json", "read_latent_keys", "read_latents", "remove_stale_temp_files",
+    "model_mismatch", "peek_model", "read_json", "read_latent_keys", "read_latents", "read_projection", "remove_stale_temp_files",
     "resolved_roots", "save_run_config", "train_config_of",
 ]

@@ -268,3 +268,14 @@ def read_latent_keys(run_dir: Path) -> pd.DataFrame:
         return pd.read_parquet(path, columns=["key", "split", "y"])
     except Exception as error:  # pyarrow's errors on a damaged file, or a column missing
         raise RunFileError(path, f"not a readable Parquet file ({one_line(error, 120)})", fix=fix_for(path)) from None
+
+
+def read_projection(path: Path) -> pd.DataFrame | None:
+    """A cached 2-D projection (``projections/*.parquet``: ``key``, ``x``, ``y``), or
+    ``None`` when it is absent, damaged or not such a frame: a cache is recomputed, never
+    reported."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception:  # absent, or pyarrow's errors on a damaged file
+        return None
+    return frame if list(frame.columns) == ["key", "x", "y"] else None
