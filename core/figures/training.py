@@ -27,7 +27,7 @@ def training_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
         The figure; values are per graph (nats), as ``history.csv`` stores them.
 
     Example:
-        >>> fig = training_curves({"one-hot": pd.read_csv("runs/a/history.csv")})
+        >>> fig = training_curves({"D-VAE": Run.open("runs/a").history})
     """
     fig = make_subplots(rows=2, cols=2, subplot_titles=[label for _, label in LOSS_PARTS],
                         horizontal_spacing=0.1, vertical_spacing=0.14)
@@ -77,7 +77,7 @@ def quality_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
         ``seconds`` where an older history lacks it).
 
     Example:
-        >>> fig = quality_curves({"learned": pd.read_csv("runs/a/history.csv")})
+        >>> fig = quality_curves({"DVAE-EMB": Run.open("runs/a").history})
     """
     titles = [f"{label} vs wall time" for _, label in QUALITY_PARTS] + [f"{label} vs epoch" for _, label in QUALITY_PARTS]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.1, vertical_spacing=0.16)
