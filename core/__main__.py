@@ -6,14 +6,30 @@ Errors in the user's input print as one clear message (exit status 2), never a t
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import runs
-from .config import PRESETS, ModelConfig
+from .bench import add_bench_arguments, bench_main
+from .bo.cli import add_bo_arguments, add_bo_summary_arguments, bo_main, bo_summary_main
+from .data_dir import fetch_enas6, resolve_data_dir
+from .demo import add_demo_arguments, demo_main
+from .devices import resolve_device
 from .errors import OpEmbedError
-from .validation import check_output_dir, require_at_least, require_positive, require_share
+from .evaluate import EvalConfig, evaluate_run
+from .export import export_runs
+from .metrics_table import format_metrics_table
+from .projection import METHODS, load_or_compute_projection
+from .quality_table import quality_table, to_markdown
+from .recon_bound import recon_bound
+from .runs import load_table
+from .smoothness import write_smoothness
+from .spaces import get_space
+from .spaces.base import ArchitectureTable, SearchSpace
+from .train_cli import add_train_arguments, train_main
+from .validation import check_output_dir, require_at_least, require_share
 
 EPILOG = """examples:
   python -m core fetch enas6
@@ -38,164 +54,21 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
 
 
-def _load_space(name: str, data_dir, run_dir: Path | None = None):
+def _load_space(name: str, data_dir: str | None,
+                run_dir: Path | None = None) -> tuple[SearchSpace, ArchitectureTable]:
     """The space and its table; a run's own keys stand in for a missing ENAS data file."""
-    from .runs import load_table
-    from .spaces import get_space
-
     space = get_space(name)
     return space, load_table(space, data_dir, () if run_dir is None else (run_dir,))
 
 
-# ---------------------------------------------------------------- train
-def _add_train(sub) -> None:
-    p = sub.add_parser("train", help="train a D-VAE (one-hot) or DVAE-EMB (learned) model")
-    p.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
-    p.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
-    p.add_argument("--preset", choices=sorted(PRESETS), default="quick")
-    p.add_argument("--out", required=True, type=Path, help="run directory to write")
-    p.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
-    p.add_argument("--embedding-dim", type=int, default=3, help="size of learned embeddings (default 3, the paper's)")
-    p.add_argument("--init-embeddings-from", type=Path, default=None, help="warm-start embeddings from a learned RUN")
-    p.add_argument("--epochs", type=int, default=None, help="override the preset")
-    p.add_argument("--batch-size", type=int, default=None, help="override the preset")
-    p.add_argument("--hidden-dim", type=int, default=None, help="override the preset")
-    p.add_argument("--latent-dim", type=int, default=None, help="override the preset")
-    p.add_argument("--lr", type=float, default=None, help="override the preset")
-    p.add_argument("--schedule", choices=["plateau", "cosine", "constant"], default=None,
-                   help="learning-rate schedule (override the preset; paper: plateau)")
-    p.add_argument("--warmup-epochs", type=float, default=None, help="cosine: epochs of linear warm-up")
-    p.add_argument("--grad-clip", type=float, default=None, help="clip the per-graph gradient norm (0: off)")
-    p.add_argument("--beta", type=float, default=None, help="KL weight (default 0.005, the papers')")
-    p.add_argument("--kl-warmup-epochs", type=float, default=None, help="ramp the KL weight up over these epochs")
-    p.add_argument("--eps-scale", type=float, default=None,
-                   help="scale of the reparameterisation noise (default 0.01, the papers')")
-    p.add_argument("--stop-at-recon", type=float, default=None,
-                   help="end once the per-epoch recon_greedy reaches this share (e.g. 0.99) and valid_prior "
-                        "reaches --stop-at-valid")
-    p.add_argument("--stop-at-valid", type=float, default=0.99, help="validity needed by --stop-at-recon")
-    p.add_argument("--no-stop", action="store_true", help="train every epoch, even where the preset stops early")
-    p.add_argument("--monitor-graphs", type=int, default=500,
-                   help="test graphs greedily reconstructed after each epoch (0: no monitor)")
-    p.add_argument("--monitor-prior-points", type=int, default=200,
-                   help="prior points greedily decoded after each epoch for valid_prior")
-    p.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
-    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+# ---------------------------------------------------------------- train (core/train_cli.py)
+def _add_train(p: argparse.ArgumentParser) -> None:
+    add_train_arguments(p)
     _add_common(p)
 
 
-def _check_train_arguments(args) -> None:
-    """Every numeric flag of ``train`` in range (before anything is read or written)."""
-    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
-                        ("--hidden-dim", args.hidden_dim), ("--latent-dim", args.latent_dim),
-                        ("--embedding-dim", args.embedding_dim), ("--checkpoint-every", args.checkpoint_every)):
-        require_at_least(flag, value, 1)
-    require_positive("--lr", args.lr)
-    for flag, value in (("--warmup-epochs", args.warmup_epochs), ("--grad-clip", args.grad_clip),
-                        ("--beta", args.beta), ("--kl-warmup-epochs", args.kl_warmup_epochs),
-                        ("--eps-scale", args.eps_scale), ("--monitor-graphs", args.monitor_graphs),
-                        ("--monitor-prior-points", args.monitor_prior_points)):
-        require_at_least(flag, value, 0)
-    require_share("--stop-at-recon", args.stop_at_recon)
-    require_share("--stop-at-valid", args.stop_at_valid)
-
-
-def _check_train_output(args, space) -> None:
-    """``--out`` is writable; a fresh run never lands on an existing one; a resumed run has a
-    readable config and checkpoint that agree with the flags."""
-    from .validation import run_entries
-
-    check_output_dir(args.out, "--out")
-    if not args.resume:
-        existing = run_entries(args.out)
-        if existing:
-            raise OpEmbedError(
-                f"--out {args.out}: already holds a run ({', '.join(existing)}); nothing was written\n"
-                f"  fix: pass --resume to continue it, or choose another --out (delete the folder yourself to "
-                "start it over)")
-        return
-    config_path = args.out / runs.CONFIG
-    if config_path.exists():
-        config = runs.load_config(args.out)
-        runs.model_config_of(config, config_path)
-        runs.train_config_of(config, config_path)
-        if config["space"] != space.name:
-            raise OpEmbedError(f"--space {space.name}: the run in {args.out} was trained on {config['space']}\n"
-                               f"  fix: resume it with --space {config['space']}")
-    if not (args.out / runs.CHECKPOINT).exists():
-        return  # train_run says what is missing, before it writes
-    state = runs.load_checkpoint(args.out)
-    if args.epochs is not None and args.epochs < state["epoch"]:
-        raise OpEmbedError(f"--epochs {args.epochs}: the run in {args.out} is already at epoch {state['epoch']}\n"
-                           f"  fix: resume with --epochs {state['epoch']} or more, or leave --epochs out")
-
-
-def _check_warm_start(args, space) -> None:
-    """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
-    if args.init_embeddings_from is None:
-        return
-    if args.encoding != "learned":
-        raise OpEmbedError(f"--init-embeddings-from needs --encoding learned, not {args.encoding}")
-    if args.resume:
-        raise OpEmbedError("--init-embeddings-from starts a run; a resumed run keeps its own embeddings")
-    source = Path(args.init_embeddings_from)
-    if not source.is_dir():
-        raise OpEmbedError(f"--init-embeddings-from {source}: no such run directory")
-    path = source / runs.EMBEDDINGS
-    if not path.exists():
-        raise OpEmbedError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
-    data = runs.load_embeddings(source)
-    vectors = data["snapshots"][-1]["vectors"]
-    shape = (len(vectors), len(vectors[0]))
-    wanted = (space.num_node_types, args.embedding_dim)
-    if shape != wanted:
-        raise OpEmbedError(f"{path}: its vectors are {shape[0]} x {shape[1]}, this model needs {wanted[0]} x "
-                           f"{wanted[1]} ({space.name}, --embedding-dim {args.embedding_dim})")
-
-
-def _cmd_train(args) -> None:
-    from .devices import resolve_device
-    from .spaces import get_space
-    from .train import train_run
-
-    _check_train_arguments(args)
-    device = resolve_device(args.device)
-    space = get_space(args.space)
-    _check_train_output(args, space)
-    _check_warm_start(args, space)
-    table = space.load(args.data_dir)
-    preset = PRESETS[args.preset]
-    pick = lambda value, default: default if value is None else value  # noqa: E731
-    model_config = ModelConfig(
-        num_node_types=space.num_node_types,
-        max_nodes=space.max_nodes,
-        hidden_dim=pick(args.hidden_dim, preset.hidden_dim),
-        latent_dim=pick(args.latent_dim, preset.latent_dim),
-        bidirectional=preset.bidirectional and not args.unidirectional,
-        encoding=args.encoding,
-        embedding_dim=args.embedding_dim,
-    )
-    train_config = preset.train_config(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta, eps_scale=args.eps_scale,
-        schedule=args.schedule, warmup_epochs=args.warmup_epochs, grad_clip=args.grad_clip,
-        kl_warmup_epochs=args.kl_warmup_epochs, seed=args.seed, checkpoint_every=args.checkpoint_every,
-        precision=args.precision, monitor_graphs=args.monitor_graphs,
-        monitor_prior_points=args.monitor_prior_points, stop_at_recon=args.stop_at_recon,
-        stop_at_valid=args.stop_at_valid,
-    )
-    if args.no_stop:
-        train_config = dataclasses.replace(train_config, stop_at_recon=None)
-    train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
-              init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
-    print(f"trained: {args.out}")
-
-
 # ---------------------------------------------------------------- evaluate / table
-def _add_evaluate(sub) -> None:
-    p = sub.add_parser("evaluate", help="the D-VAE evaluation protocol; writes metrics.json")
+def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", type=Path)
     p.add_argument("--encode-times", type=int, default=10)
     p.add_argument("--decode-times", type=int, default=10)
@@ -210,9 +83,6 @@ def _add_evaluate(sub) -> None:
 
 
 def _cmd_evaluate(args) -> None:
-    from .devices import resolve_device
-    from .evaluate import EvalConfig, evaluate_run
-
     for flag, value in (("--encode-times", args.encode_times), ("--decode-times", args.decode_times),
                         ("--prior-points", args.prior_points), ("--gp-seeds", args.gp_seeds)):
         require_at_least(flag, value, 1)
@@ -235,32 +105,7 @@ def _cmd_evaluate(args) -> None:
     print(format_metrics_table({str(args.run): metrics}))
 
 
-def format_metrics_table(metrics_by_run: dict[str, dict]) -> str:
-    """Markdown table, one row per run, in the layout of the papers' tables (percentages)."""
-    header = "| run | space | encoding | recon % | valid % | unique % | novel % | RMSE | Pearson r |"
-    lines = [header, "|" + "---|" * 9]
-    for name, m in metrics_by_run.items():
-        def pct(key):
-            return f"{100 * m[key]:.2f}" if key in m else "—"
-
-        def pm(key):
-            return f"{m[key]:.3f} ± {m.get(key + '_std', 0):.3f}" if key in m else "—"
-
-        lines.append(f"| {name} | {m.get('space', '?')} | {m.get('encoding', '?')} | {pct('recon_accuracy')} | "
-                     f"{pct('validity')} | {pct('uniqueness')} | {pct('novelty')} | {pm('rmse')} | {pm('pearson')} |")
-    constrained = {name: m for name, m in metrics_by_run.items() if "constrained_validity" in m}
-    if constrained:  # beside the papers' figures, never instead of them
-        lines += ["", "Constrained decoding (`evaluate --constrained`: the space's rules masked while decoding):", "",
-                  "| run | recon % | valid % | unique % | novel % |", "|" + "---|" * 5]
-        for name, m in constrained.items():
-            lines.append(f"| {name} | " + " | ".join(
-                f"{100 * m[f'constrained_{key}']:.2f}" if f"constrained_{key}" in m else "—"
-                for key in ("recon_accuracy", "validity", "uniqueness", "novelty")) + " |")
-    return "\n".join(lines)
-
-
-def _add_table(sub) -> None:
-    p = sub.add_parser("table", help="print the metrics of runs side by side (Markdown)")
+def _add_table(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+")
 
 
@@ -275,8 +120,7 @@ def _cmd_table(args) -> None:
 
 
 # ---------------------------------------------------------------- analysis
-def _add_project(sub) -> None:
-    p = sub.add_parser("project", help="2-D projection of every latent mean, cached in the run")
+def _add_project(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", type=Path)
     p.add_argument("--method", choices=["umap", "pca", "tsne"], default="umap")
     p.add_argument("--n-neighbors", type=int, default=15)
@@ -286,8 +130,6 @@ def _add_project(sub) -> None:
 
 
 def _cmd_project(args) -> None:
-    from .projection import load_or_compute_projection
-
     require_at_least("--n-neighbors", args.n_neighbors, 2)
     require_share("--min-dist", args.min_dist)
     runs.load_config(args.run)
@@ -297,17 +139,12 @@ def _cmd_project(args) -> None:
     print(f"{args.method}: {len(frame)} points cached in {args.run / 'projections'}")
 
 
-def _add_smoothness(sub) -> None:
-    p = sub.add_parser("smoothness", help="smoothness numbers of a latent space; writes smoothness.json")
+def _add_smoothness(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", type=Path)
     p.add_argument("--data-dir", default=None)
 
 
 def _cmd_smoothness(args) -> None:
-    import json
-
-    from .smoothness import write_smoothness
-
     config = runs.load_config(args.run)
     check_output_dir(args.run, "RUN")
     runs.read_latents(args.run)  # before the (slower) space: a damaged file is reported at once
@@ -316,8 +153,7 @@ def _cmd_smoothness(args) -> None:
     print(json.dumps(result, indent=2, default=str))
 
 
-def _add_export(sub) -> None:
-    p = sub.add_parser("export", help="write every dashboard figure and its CSV, without a browser")
+def _add_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+")
     p.add_argument("--format", choices=["png", "svg", "pdf", "html"], default="pdf")
     p.add_argument("--out", type=Path, required=True)
@@ -326,9 +162,6 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args) -> None:
-    from .export import export_runs
-    from .projection import METHODS
-
     projections = tuple(p.strip() for p in args.projection.split(",") if p.strip())
     unknown = [p for p in projections if p not in METHODS]
     if unknown or not projections:
@@ -338,28 +171,21 @@ def _cmd_export(args) -> None:
     print(f"wrote {len(written)} files to {args.out}")
 
 
-def _add_quality(sub) -> None:
-    p = sub.add_parser("quality", help="time to quality: recipe, wall time to 90 %% and 99 %% greedy "
-                                       "reconstruction, final metrics (Markdown)")
+def _add_quality(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+")
 
 
 def _cmd_quality(args) -> None:
-    from .quality_table import quality_table, to_markdown
-
     print(to_markdown(quality_table(args.runs)))
 
 
-def _add_recon_bound(sub) -> None:
-    p = sub.add_parser("recon-bound", help="the most a D-VAE decoder can reconstruct exactly, greedily, in a space")
+def _add_recon_bound(p: argparse.ArgumentParser) -> None:
     p.add_argument("--space", required=True, help="enas6 | nbg-<dataset>")
     p.add_argument("--split", choices=["all", "train", "test"], default="all")
     p.add_argument("--data-dir", default=None)
 
 
 def _cmd_recon_bound(args) -> None:
-    from .recon_bound import recon_bound
-
     space, table = _load_space(args.space, args.data_dir)
     result = recon_bound(table, space.max_nodes, None if args.split == "all" else table.indices(args.split))
     print(f"{space.name} ({args.split}, {result.graphs} graphs): type collisions {100 * result.type_collisions:.2f} %, "
@@ -368,59 +194,39 @@ def _cmd_recon_bound(args) -> None:
 
 
 # ---------------------------------------------------------------- data
-def _add_fetch(sub) -> None:
-    p = sub.add_parser("fetch", help="download a dataset and check its sha256")
+def _add_fetch(p: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", choices=["enas6"])
     p.add_argument("--data-dir", default=None)
 
 
 def _cmd_fetch(args) -> None:
-    from .data_dir import fetch_enas6, resolve_data_dir
-
     path = fetch_enas6(resolve_data_dir(args.data_dir))
     print(f"ok: {path}")
 
 
 # ---------------------------------------------------------------- main
-COMMANDS = {
-    "train": (_add_train, _cmd_train),
-    "evaluate": (_add_evaluate, _cmd_evaluate),
-    "table": (_add_table, _cmd_table),
-    "project": (_add_project, _cmd_project),
-    "smoothness": (_add_smoothness, _cmd_smoothness),
-    "export": (_add_export, _cmd_export),
-    "fetch": (_add_fetch, _cmd_fetch),
-    "recon-bound": (_add_recon_bound, _cmd_recon_bound),
-    "quality": (_add_quality, _cmd_quality),
+Adder = Callable[[argparse.ArgumentParser], None]  # adds a command's flags to its parser
+Runner = Callable[[argparse.Namespace], None]  # runs the command
+
+# name: (help, its flags, what it runs), in the order --help lists them
+COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
+    "train": ("train a D-VAE (one-hot) or DVAE-EMB (learned) model", _add_train, train_main),
+    "evaluate": ("the D-VAE evaluation protocol; writes metrics.json", _add_evaluate, _cmd_evaluate),
+    "table": ("print the metrics of runs side by side (Markdown)", _add_table, _cmd_table),
+    "project": ("2-D projection of every latent mean, cached in the run", _add_project, _cmd_project),
+    "smoothness": ("smoothness numbers of a latent space; writes smoothness.json", _add_smoothness,
+                   _cmd_smoothness),
+    "export": ("write every dashboard figure and its CSV, without a browser", _add_export, _cmd_export),
+    "fetch": ("download a dataset and check its sha256", _add_fetch, _cmd_fetch),
+    "recon-bound": ("the most a D-VAE decoder can reconstruct exactly, greedily, in a space", _add_recon_bound,
+                    _cmd_recon_bound),
+    "quality": ("time to quality: recipe, wall time to 90 %% and 99 %% greedy reconstruction, final metrics "
+                "(Markdown)", _add_quality, _cmd_quality),
+    "bo": ("Bayesian optimisation in the latent space of a run", add_bo_arguments, bo_main),
+    "bo-summary": ("best-found against queries, as a table", add_bo_summary_arguments, bo_summary_main),
+    "bench": ("speed benchmark: prints a table, writes JSON", add_bench_arguments, bench_main),
+    "demo": ("train, evaluate and analyse the shipped demo pair", add_demo_arguments, demo_main),
 }
-
-
-def _optional_commands(sub) -> dict:
-    """Commands whose modules may add their own parsers (bo, bench, demo)."""
-    handlers = {}
-    try:
-        from .bo.cli import add_bo_arguments, add_bo_summary_arguments, bo_main, bo_summary_main
-
-        add_bo_arguments(sub.add_parser("bo", help="Bayesian optimisation in the latent space of a run"))
-        add_bo_summary_arguments(sub.add_parser("bo-summary", help="best-found against queries, as a table"))
-        handlers["bo"], handlers["bo-summary"] = bo_main, bo_summary_main
-    except ImportError:
-        pass
-    try:
-        from .bench import add_bench_arguments, bench_main
-
-        add_bench_arguments(sub.add_parser("bench", help="speed benchmark: prints a table, writes JSON"))
-        handlers["bench"] = bench_main
-    except ImportError:
-        pass
-    try:
-        from .demo import add_demo_arguments, demo_main
-
-        add_demo_arguments(sub.add_parser("demo", help="train, evaluate and analyse the shipped demo pair"))
-        handlers["demo"] = demo_main
-    except ImportError:
-        pass
-    return handlers
 
 
 def _run_dirs_written(args) -> list[Path]:
@@ -435,17 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__,
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for add, _ in COMMANDS.values():
-        add(sub)
-    extra = _optional_commands(sub)
+    for name, (help_text, add, _) in COMMANDS.items():
+        add(sub.add_parser(name, help=help_text))
     args = parser.parse_args(argv)
     try:
         for run_dir in _run_dirs_written(args):  # a killed earlier command's half-written files
             runs.remove_stale_temp_files(run_dir)
-        if args.command in COMMANDS:
-            COMMANDS[args.command][1](args)
-        else:
-            extra[args.command](args)
+        COMMANDS[args.command][2](args)
     except OpEmbedError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

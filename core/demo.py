@@ -15,6 +15,13 @@ import pandas as pd
 from . import runs
 from .config import PRESETS, ModelConfig
 from .devices import resolve_device
+from .evaluate import EvalConfig, evaluate_run
+from .metrics_table import format_metrics_table
+from .projection import load_or_compute_projection
+from .smoothness import write_smoothness
+from .spaces import get_space
+from .train import train_run
+from .validation import check_output_dir, require_at_least
 
 ENCODINGS = ("onehot", "learned")
 
@@ -29,12 +36,6 @@ def _trained(run_dir: Path) -> bool:
 
 def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = "quick", device: str = "auto",
              epochs: int | None = None, keep_checkpoints: bool = False, progress: bool = True) -> list[Path]:
-    from .evaluate import EvalConfig, evaluate_run
-    from .projection import load_or_compute_projection
-    from .smoothness import write_smoothness
-    from .spaces import get_space
-    from .train import train_run
-
     torch_device = resolve_device(device)
     space = get_space(space_name)
     table = space.load(None)
@@ -77,12 +78,8 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def demo_main(args) -> None:
-    from .validation import check_output_dir, require_at_least
-
     require_at_least("--epochs", args.epochs, 1)
     check_output_dir(args.out, "--out")
     run_dirs = run_demo(args.out, args.space, args.preset, args.device, args.epochs, args.keep_checkpoints,
                         not args.no_progress)
-    from .__main__ import format_metrics_table
-
     print(format_metrics_table({str(d): runs.load_metrics(d) for d in run_dirs}))

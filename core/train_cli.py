@@ -1,0 +1,158 @@
+"""``python -m core train``: its flags, the checks made before anything is read or written,
+and the call to :func:`core.train.train_run`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from . import runs
+from .config import PRESETS, ModelConfig
+from .devices import resolve_device
+from .errors import OpEmbedError
+from .spaces import get_space
+from .spaces.base import SearchSpace
+from .train import train_run
+from .validation import check_output_dir, require_at_least, require_positive, require_share, run_entries
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``train`` (``--data-dir`` and ``--device`` are added by the caller)."""
+    parser.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
+    parser.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
+    parser.add_argument("--out", required=True, type=Path, help="run directory to write")
+    parser.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    parser.add_argument("--embedding-dim", type=int, default=3,
+                        help="size of learned embeddings (default 3, the paper's)")
+    parser.add_argument("--init-embeddings-from", type=Path, default=None,
+                        help="warm-start embeddings from a learned RUN")
+    parser.add_argument("--epochs", type=int, default=None, help="override the preset")
+    parser.add_argument("--batch-size", type=int, default=None, help="override the preset")
+    parser.add_argument("--hidden-dim", type=int, default=None, help="override the preset")
+    parser.add_argument("--latent-dim", type=int, default=None, help="override the preset")
+    parser.add_argument("--lr", type=float, default=None, help="override the preset")
+    parser.add_argument("--schedule", choices=["plateau", "cosine", "constant"], default=None,
+                        help="learning-rate schedule (override the preset; paper: plateau)")
+    parser.add_argument("--warmup-epochs", type=float, default=None, help="cosine: epochs of linear warm-up")
+    parser.add_argument("--grad-clip", type=float, default=None, help="clip the per-graph gradient norm (0: off)")
+    parser.add_argument("--beta", type=float, default=None, help="KL weight (default 0.005, the papers')")
+    parser.add_argument("--kl-warmup-epochs", type=float, default=None, help="ramp the KL weight up over these epochs")
+    parser.add_argument("--eps-scale", type=float, default=None,
+                        help="scale of the reparameterisation noise (default 0.01, the papers')")
+    parser.add_argument("--stop-at-recon", type=float, default=None,
+                        help="end once the per-epoch recon_greedy reaches this share (e.g. 0.99) and valid_prior "
+                             "reaches --stop-at-valid")
+    parser.add_argument("--stop-at-valid", type=float, default=0.99, help="validity needed by --stop-at-recon")
+    parser.add_argument("--no-stop", action="store_true", help="train every epoch, even where the preset stops early")
+    parser.add_argument("--monitor-graphs", type=int, default=500,
+                        help="test graphs greedily reconstructed after each epoch (0: no monitor)")
+    parser.add_argument("--monitor-prior-points", type=int, default=200,
+                        help="prior points greedily decoded after each epoch for valid_prior")
+    parser.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def check_train_arguments(args: argparse.Namespace) -> None:
+    """Every numeric flag of ``train`` in range (before anything is read or written)."""
+    for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                        ("--hidden-dim", args.hidden_dim), ("--latent-dim", args.latent_dim),
+                        ("--embedding-dim", args.embedding_dim), ("--checkpoint-every", args.checkpoint_every)):
+        require_at_least(flag, value, 1)
+    require_positive("--lr", args.lr)
+    for flag, value in (("--warmup-epochs", args.warmup_epochs), ("--grad-clip", args.grad_clip),
+                        ("--beta", args.beta), ("--kl-warmup-epochs", args.kl_warmup_epochs),
+                        ("--eps-scale", args.eps_scale), ("--monitor-graphs", args.monitor_graphs),
+                        ("--monitor-prior-points", args.monitor_prior_points)):
+        require_at_least(flag, value, 0)
+    require_share("--stop-at-recon", args.stop_at_recon)
+    require_share("--stop-at-valid", args.stop_at_valid)
+
+
+def check_train_output(args: argparse.Namespace, space: SearchSpace) -> None:
+    """``--out`` is writable; a fresh run never lands on an existing one; a resumed run has a
+    readable config and checkpoint that agree with the flags."""
+    check_output_dir(args.out, "--out")
+    if not args.resume:
+        existing = run_entries(args.out)
+        if existing:
+            raise OpEmbedError(
+                f"--out {args.out}: already holds a run ({', '.join(existing)}); nothing was written\n"
+                f"  fix: pass --resume to continue it, or choose another --out (delete the folder yourself to "
+                "start it over)")
+        return
+    config_path = args.out / runs.CONFIG
+    if config_path.exists():
+        config = runs.load_config(args.out)
+        runs.model_config_of(config, config_path)
+        runs.train_config_of(config, config_path)
+        if config["space"] != space.name:
+            raise OpEmbedError(f"--space {space.name}: the run in {args.out} was trained on {config['space']}\n"
+                               f"  fix: resume it with --space {config['space']}")
+    if not (args.out / runs.CHECKPOINT).exists():
+        return  # train_run says what is missing, before it writes
+    state = runs.load_checkpoint(args.out)
+    if args.epochs is not None and args.epochs < state["epoch"]:
+        raise OpEmbedError(f"--epochs {args.epochs}: the run in {args.out} is already at epoch {state['epoch']}\n"
+                           f"  fix: resume with --epochs {state['epoch']} or more, or leave --epochs out")
+
+
+def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
+    """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
+    if args.init_embeddings_from is None:
+        return
+    if args.encoding != "learned":
+        raise OpEmbedError(f"--init-embeddings-from needs --encoding learned, not {args.encoding}")
+    if args.resume:
+        raise OpEmbedError("--init-embeddings-from starts a run; a resumed run keeps its own embeddings")
+    source = Path(args.init_embeddings_from)
+    if not source.is_dir():
+        raise OpEmbedError(f"--init-embeddings-from {source}: no such run directory")
+    path = source / runs.EMBEDDINGS
+    if not path.exists():
+        raise OpEmbedError(f"{path}: missing; --init-embeddings-from needs a learned run with embeddings.json")
+    data = runs.load_embeddings(source)
+    vectors = data["snapshots"][-1]["vectors"]
+    shape = (len(vectors), len(vectors[0]))
+    wanted = (space.num_node_types, args.embedding_dim)
+    if shape != wanted:
+        raise OpEmbedError(f"{path}: its vectors are {shape[0]} x {shape[1]}, this model needs {wanted[0]} x "
+                           f"{wanted[1]} ({space.name}, --embedding-dim {args.embedding_dim})")
+
+
+def train_main(args: argparse.Namespace) -> None:
+    """``python -m core train``: check every flag, then train (or resume) the run."""
+    check_train_arguments(args)
+    device = resolve_device(args.device)
+    space = get_space(args.space)
+    check_train_output(args, space)
+    check_warm_start(args, space)
+    table = space.load(args.data_dir)
+    preset = PRESETS[args.preset]
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    model_config = ModelConfig(
+        num_node_types=space.num_node_types,
+        max_nodes=space.max_nodes,
+        hidden_dim=pick(args.hidden_dim, preset.hidden_dim),
+        latent_dim=pick(args.latent_dim, preset.latent_dim),
+        bidirectional=preset.bidirectional and not args.unidirectional,
+        encoding=args.encoding,
+        embedding_dim=args.embedding_dim,
+    )
+    train_config = preset.train_config(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta, eps_scale=args.eps_scale,
+        schedule=args.schedule, warmup_epochs=args.warmup_epochs, grad_clip=args.grad_clip,
+        kl_warmup_epochs=args.kl_warmup_epochs, seed=args.seed, checkpoint_every=args.checkpoint_every,
+        precision=args.precision, monitor_graphs=args.monitor_graphs,
+        monitor_prior_points=args.monitor_prior_points, stop_at_recon=args.stop_at_recon,
+        stop_at_valid=args.stop_at_valid,
+    )
+    if args.no_stop:
+        train_config = dataclasses.replace(train_config, stop_at_recon=None)
+    train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
+              init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
+    print(f"trained: {args.out}")
