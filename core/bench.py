@@ -21,7 +21,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
+from .evaluate import decode_many
+from .gp import gp_test_metrics
 from .models.dvae import DVAE
+from .runs import atomic_write_json
 from .spaces.base import END_TYPE
 
 ENAS_TRAIN_GRAPHS = 17_118  # enas6 training split
@@ -164,9 +167,6 @@ def evaluate_protocol_seconds(case: BenchCase, device: torch.device, precision: 
     graphs x 10 x 10 decodes, 1,000 x 10 prior decodes, and the sparse GP over ``gp_seeds``
     seeds on 17,118 x latent_dim inputs. Uses an untrained model whose decodes run to the
     last node (:func:`_full_length`), as a trained ENAS model's do, and synthetic targets."""
-    from .evaluate import decode_many
-    from .gp import gp_test_metrics
-
     model = _full_length(_model(case, device).eval())
     generator = torch.Generator(device=device).manual_seed(0)
     started = time.perf_counter()
@@ -268,8 +268,6 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def bench_main(args) -> None:
-    from .runs import atomic_write_json
-
     device = resolve_device(args.device)
     precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
     result = run_bench(device, precisions, args.steps, args.repeats, args.decode_batch, not args.no_evaluate,

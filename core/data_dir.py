@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import platformdirs
+import pooch
 
 from core.errors import OpEmbedError
 
@@ -74,22 +75,13 @@ def fetch_enas6(data_dir: str | Path | None = None) -> Path:
     target = directory / ENAS6_FILE
     if target.is_file() and sha256_of(target) == ENAS6_SHA256:
         return target
-
-    import pooch  # imported here: only fetching needs it
-
-    try:
-        import tqdm  # noqa: F401  # pooch draws a progress bar with it
-
-        progressbar = True
-    except ImportError:
-        progressbar = False
     try:
         fetched = pooch.retrieve(
             ENAS6_URL,
             known_hash=f"sha256:{ENAS6_SHA256}",
             fname=ENAS6_FILE,
             path=directory,
-            progressbar=progressbar,
+            progressbar=True,  # drawn with tqdm, a requirement
         )
     except ValueError as error:  # pooch's checksum mismatch
         raise OpEmbedError(

@@ -24,8 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold, cross_val_score
 
 from .runs import latent_matrix
+from .smoothness import match_rows
 from .spaces.base import ArchitectureTable, SearchSpace
 
 STRUCTURE_COLUMNS = ["num_edges", "num_skip_edges", "depth", "clustering", "avg_shortest_path", "density",
@@ -177,11 +180,6 @@ def property_latent_fit(props: pd.DataFrame, latents_frame: pd.DataFrame, folds:
     Returns:
         DataFrame with columns ``property``, ``r2``.
     """
-    from sklearn.linear_model import Ridge
-    from sklearn.model_selection import KFold, cross_val_score
-
-    from .smoothness import match_rows
-
     position = match_rows(latents_frame["key"], props["key"])
     keep = position >= 0
     mu = latent_matrix(latents_frame)[position[keep]]

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
+from sklearn.neighbors import NearestNeighbors
 
 from . import runs
 from .errors import OpEmbedError
@@ -132,8 +133,6 @@ def smoothness_pairs(space: SearchSpace, table: ArchitectureTable, latents_frame
 def nearest_neighbour_index(points: np.ndarray, k: int) -> np.ndarray:
     """``A x k`` row indices of each point's ``k`` nearest other points (L2; a point is
     never its own neighbour, even when duplicates tie with it)."""
-    from sklearn.neighbors import NearestNeighbors
-
     count = len(points)
     k = min(k, count - 1)
     _, index = NearestNeighbors(n_neighbors=k + 1, n_jobs=-1).fit(points).kneighbors(points)  # A x (k+1)

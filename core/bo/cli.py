@@ -1,13 +1,8 @@
 """``python -m core bo`` and ``python -m core bo-summary``: argument parsers and entry points.
 
-``core/__main__.py`` wires them::
-
-    bo = commands.add_parser("bo", help="Bayesian optimisation in a run's latent space")
-    add_bo_arguments(bo)
-    bo.set_defaults(handler=bo_main)
-    summary = commands.add_parser("bo-summary", help="summarise BO results")
-    add_bo_summary_arguments(summary)
-    summary.set_defaults(handler=bo_summary_main)
+``core/__main__.py`` lists them in its ``COMMANDS`` table: ``add_bo_arguments`` /
+``add_bo_summary_arguments`` fill each command's parser, ``bo_main`` / ``bo_summary_main``
+run it.
 """
 
 from __future__ import annotations
@@ -18,8 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import runs
 from ..devices import resolve_device
 from ..errors import OpEmbedError
+from ..runs import atomic_write_csv
+from ..validation import check_output_dir, check_output_file, require_at_least
 from .config import GP_REFITS, METHODS, MODES, BOConfig
 from .loop import result_path, run_search
 from .methods import make_method
@@ -113,8 +111,6 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_bo_arguments(args: argparse.Namespace) -> None:
     """Every numeric flag of ``bo`` in range, before anything is read or written."""
-    from ..validation import require_at_least
-
     for flag, value in (("--rounds", args.rounds), ("--batch-size", args.batch_size), ("--seeds", args.seeds),
                         ("--decode-attempts", args.decode_attempts), ("--gp-inducing", args.gp_inducing),
                         ("--gp-iterations", args.gp_iterations), ("--num-restarts", args.num_restarts),
@@ -133,9 +129,6 @@ def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
 
 def bo_main(args: argparse.Namespace) -> int:
     """Run ``python -m core bo``; prints the summary of each run at the end."""
-    from .. import runs
-    from ..validation import check_output_dir
-
     check_bo_arguments(args)
     config = bo_config_from_args(args)
     resolve_device(args.device)
@@ -174,13 +167,9 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     if not checkpoints or min(checkpoints) < 1:
         raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: rounds are counted from 1")
     if args.csv is not None:
-        from ..validation import check_output_file
-
         check_output_file(args.csv, "--csv")
     frame: pd.DataFrame = summarise_bo(args.runs, checkpoints)
     print(summary_markdown(frame))
     if args.csv is not None:
-        from ..runs import atomic_write_csv
-
         atomic_write_csv(args.csv, frame)
     return 0

@@ -16,6 +16,8 @@ import numpy as np
 
 from .. import runs
 from ..errors import OpEmbedError, RunDirError
+from ..runs import load_table
+from ..spaces import get_space
 from ..spaces.base import ArchitectureTable, SearchSpace
 from .decoding import Decoder, LatentDecoder
 from .oracle import Evaluation, LookupOracle, load_oracle, rank_among
@@ -136,9 +138,6 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
             its latents do not match the space's table.
         OpEmbedError: decode mode on a space with no bench and no ``--oracle``.
     """
-    from ..runs import load_table
-    from ..spaces import get_space
-
     run_dir = Path(run_dir)
     config = runs.load_config(run_dir)
     if not (run_dir / runs.MODEL).exists():
