@@ -144,7 +144,8 @@ def build_all_figures(run_dirs: Sequence[Path], projections: Sequence[str] = ("u
         raise OpEmbedError("no run directories given")
     tables = SpaceTables(data_dir)
     paths = [Path(p) for p in run_dirs]
-    opened = [Run.open(path, data_dir=data_dir, table_runs=paths, tables=tables) for path in paths]
+    # every file is read first: a damaged one stops the export before a projection is cached
+    opened = [Run.open(path, data_dir=data_dir, table_runs=paths, tables=tables).read_all() for path in paths]
     return figure_set(opened, settings, projections, cache_projections)
 
 

@@ -376,7 +376,8 @@ def export_figures(runs: list[Run], settings: ReportSettings) -> tuple[dict, lis
     """Every figure of the pages for the runs, ``name -> (figure, data)``, drawn by the
     pages' own cached recipes with the pages' settings, and the notes on what was left out.
     Raises ``OpEmbedError`` when a run file is damaged (the page shows it)."""
+    opened = [run.read_all() for run in _opened(runs)]  # a file damaged since discovery: said, not skipped
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        figures = figure_set(_opened(runs), settings, export_projections(runs), projections_cacheable(runs), RECIPES)
+        figures = figure_set(opened, settings, export_projections(runs), projections_cacheable(runs), RECIPES)
     return figures, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]

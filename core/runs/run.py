@@ -214,6 +214,13 @@ class Run:
         mu = latent_matrix(self.latents)
         return float(np.sqrt(((mu - mu.mean(0)) ** 2).sum(1).mean()))
 
+    def read_all(self) -> Run:
+        """Read every file of the run now (config, history, metrics, smoothness, embeddings,
+        latents), so that a damaged one raises ``RunFileError`` before any work is written."""
+        for part in ("config", "history", "metrics", "smoothness", "embeddings", "latents"):
+            getattr(self, part)
+        return self
+
     @cached_property
     def model(self):
         """The trained model (CPU, eval mode), or ``None`` when ``model.pt`` is absent.
