@@ -17,7 +17,7 @@ import torch
 from ..evaluate import decode_many, valid_keys
 from ..models.dvae import DVAE
 from ..spaces.base import SearchSpace
-from .graph import Graph
+from ..spaces.graph import Graph
 
 Decoder = Callable[[np.ndarray, int], tuple[list[str | None], list[Graph | None]]]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import Graph
+from ..spaces.graph import Graph
 from .oracle import Evaluation
 
 STATUSES = ("new", "duplicate", "invalid", "unknown")

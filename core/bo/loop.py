@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .. import runs
 from ..errors import OpEmbedError
 from .config import BOConfig
-from .graph import Graph
+from ..spaces.graph import Graph
 from .history import History
 from .methods.base import Method, Proposal, derived_seed
 from .oracle import Evaluation
@@ -51,7 +51,7 @@ def score_proposal(problem: BOProblem, proposal: Proposal, observed: dict[str, E
     for i, key in enumerate(proposal.keys):
         graph = proposal.graphs[i] if proposal.graphs is not None else None
         if graph is None and key is not None and key in problem.key_rows:
-            graph = Graph.from_table(problem.table, problem.key_rows[key])
+            graph = problem.table.graph(problem.key_rows[key])
         if key is None:
             status, evaluation = "invalid", None
         elif key in observed:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spaces.base import SearchSpace
-from .graph import Graph
+from ..spaces.graph import Graph
 
 
 def _feed_leaves(adjacency: np.ndarray, num_nodes: int) -> np.ndarray:

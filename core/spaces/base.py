@@ -65,8 +65,8 @@ class ArchitectureTable:
         return self._first_rows.get(str(key))
 
     def graph(self, row: int) -> Graph:
-        """The architecture in ``row``."""
-        return Graph(self.op_ids[row], self.adjacency[row], int(self.num_nodes[row]))
+        """The architecture in ``row`` (its own copy of the arrays)."""
+        return Graph(np.array(self.op_ids[row]), np.array(self.adjacency[row]), int(self.num_nodes[row]))
 
     def indices(self, split: str) -> np.ndarray:
         """Row indices of one split."""

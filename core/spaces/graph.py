@@ -24,6 +24,24 @@ class Graph:
     adjacency: np.ndarray
     num_nodes: int
 
+    def to_json(self) -> dict:
+        """``{"op_ids": [...], "edges": [[i, j], ...], "num_nodes": n}`` (BO result files)."""
+        rows, cols = np.nonzero(self.adjacency)
+        return {
+            "op_ids": np.asarray(self.op_ids).tolist(),
+            "edges": [[int(i), int(j)] for i, j in zip(rows, cols)],
+            "num_nodes": int(self.num_nodes),
+        }
+
+    @staticmethod
+    def from_json(data: dict) -> "Graph":
+        """The graph of :meth:`to_json`."""
+        op_ids = np.asarray(data["op_ids"], dtype=np.int64)
+        adjacency = np.zeros((len(op_ids), len(op_ids)), dtype=np.uint8)
+        for i, j in data["edges"]:
+            adjacency[i, j] = 1
+        return Graph(op_ids, adjacency, int(data["num_nodes"]))
+
 
 class GraphBatch(Protocol):
     """Anything holding graphs as batched arrays: ``op_ids`` (``B x N``), ``adjacency``

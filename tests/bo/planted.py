@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 
 from core.bo.config import BOConfig
-from core.bo.graph import Graph
+from core.spaces import Graph
 from core.bo.oracle import LookupOracle
 from core.bo.problem import BOProblem
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
@@ -73,7 +73,7 @@ def planted_problem(mode: str = "decode", seed: int = 0, invalid_radius: float =
         nearest = distances.argmin(1)
         far = distances.min(1) > invalid_radius**2
         out_keys = [None if far[i] else keys[row] for i, row in enumerate(nearest)]
-        graphs = [None if far[i] else Graph.from_table(table, int(row)) for i, row in enumerate(nearest)]
+        graphs = [None if far[i] else table.graph(int(row)) for i, row in enumerate(nearest)]
         return out_keys, graphs
 
     problem = BOProblem(space=space, table=table, latents=latents, mode=mode,

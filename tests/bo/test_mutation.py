@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.bo.graph import Graph
+from core.spaces import Graph
 from core.bo.mutation import mutations, neighbours
 from core.spaces import get_space
 
@@ -33,7 +33,7 @@ def test_nbg_neighbours_are_in_the_bench():
     table = space.load()
     keys = set(table.keys)
     for row in (0, 100, 5000):
-        parent = Graph.from_table(table, row)
+        parent = table.graph(row)
         found = neighbours(space, parent)
         assert found
         for key, child in found:
@@ -47,7 +47,7 @@ def test_enas_neighbours_change_one_operation_or_one_edge(enas_data_dir):
     space = get_space("enas6")
     table = space.load(enas_data_dir)
     parent = table.keys[0].split()
-    for key, child in neighbours(space, Graph.from_table(table, 0)):
+    for key, child in neighbours(space, table.graph(0)):
         changed = [i for i, (a, b) in enumerate(zip(key.split(), parent)) if a != b]
         assert 1 <= len(changed) <= 2  # an op, a skip bit, or one skip edge moved
         assert space.is_valid(child.op_ids, child.adjacency, child.num_nodes)

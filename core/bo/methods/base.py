@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..graph import Graph
+from ...spaces.graph import Graph
 from ..history import History
 from ..oracle import Evaluation
 from ..problem import BOProblem
@@ -60,7 +60,7 @@ def unobserved_rows(problem: BOProblem, history: History) -> np.ndarray:
 
 
 def table_graphs(problem: BOProblem, rows: np.ndarray) -> list[Graph]:
-    return [Graph.from_table(problem.table, int(row)) for row in rows]
+    return [problem.table.graph(int(row)) for row in rows]
 
 
 def nearest_rows(problem: BOProblem, z: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import BOConfig
-from ..graph import Graph
+from ...spaces.graph import Graph
 from ..history import History
 from ..mutation import neighbours
 from ..problem import BOProblem
@@ -54,12 +54,12 @@ class RegularisedEvolution(Method):
         population: deque[Member] = deque(maxlen=self.population)
         for row in rows:
             population.append(Member(problem.table.keys[row], float(problem.table.y[row]),
-                                     Graph.from_table(problem.table, int(row))))
+                                     problem.table.graph(int(row))))
         for query in history.queries:
             if query.status == "new" and query.value is not None:
                 graph = query.graph
                 if graph is None and query.key in problem.key_rows:
-                    graph = Graph.from_table(problem.table, problem.key_rows[query.key])
+                    graph = problem.table.graph(problem.key_rows[query.key])
                 if graph is not None:
                     population.append(Member(query.key, query.value, graph))
         return population
@@ -87,7 +87,7 @@ class RegularisedEvolution(Method):
                 if not rows:
                     break
                 row = int(rows[int(rng.integers(len(rows)))])
-                key, graph = problem.table.keys[row], Graph.from_table(problem.table, row)
+                key, graph = problem.table.keys[row], problem.table.graph(row)
                 kinds.append("random")
             evaluation = problem.oracle(key)
             seen.add(key)
