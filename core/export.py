@@ -16,8 +16,10 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import kaleido
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from . import runs
 from .errors import OpEmbedError
@@ -60,8 +62,6 @@ def kaleido_session() -> Iterator[None]:
     Raises:
         OpEmbedError: no Chromium is installed.
     """
-    import kaleido
-
     with _KALEIDO_LOCK:
         if chromium_path() is None:
             raise OpEmbedError(CHROMIUM_FIX)
@@ -167,8 +167,6 @@ def _render_all(figures: FigureSet, formats: Sequence[str]) -> Iterator[tuple[st
 
 
 def _plotly_js() -> bytes:
-    from plotly.offline import get_plotlyjs
-
     return get_plotlyjs().encode("utf-8")
 
 
