@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
 from .evaluate import decode_many
-from .gp import gp_test_metrics
+from .gp_metrics import gp_test_metrics
 from .models.dvae import DVAE
 from .runs import atomic_write_json
 from .spaces.base import END_TYPE

@@ -29,6 +29,7 @@ from tqdm import tqdm
 from . import runs
 from .batch import make_batch
 from .devices import autocast
+from .gp_metrics import gp_test_metrics
 from .models.dvae import DVAE, DecodedGraphs
 from .spaces.base import ArchitectureTable, SearchSpace
 from .spaces.constraints import DecodeConstraints
@@ -137,8 +138,6 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
                  resume: bool = True) -> dict:
     """Run the protocol on a trained run and write ``metrics.json`` after each part.
     Returns the metrics. With ``resume``, parts already in ``metrics.json`` (same config) are kept."""
-    from .gp import gp_test_metrics
-
     model, run_config = runs.load_model(run_dir, device)
     train_config = runs.train_config_of(run_config, Path(run_dir) / runs.CONFIG)
     precision = train_config.precision

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.gp import fit_sparse_gp, gp_test_metrics, refit_variational, rmse_and_pearson
+from core.gp import fit_sparse_gp, refit_variational
+from core.gp_metrics import gp_test_metrics, rmse_and_pearson
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

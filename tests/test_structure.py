@@ -19,9 +19,7 @@ MAX_FUNCTION_LINES = 80
 
 # Files allowed over the limits for now (issue 12 reworks them). Remove a line once its file
 # meets the limits: the test below fails for a listed file that already does, or is gone.
-OVERSIZED_ALLOWED = (
-    "core/gp.py",  # 405 lines
-)
+OVERSIZED_ALLOWED: tuple[str, ...] = ()
 
 
 def module_name(path: Path, root: Path) -> str:
