@@ -18,7 +18,7 @@ from .data_dir import fetch_enas6, resolve_data_dir
 from .demo import add_demo_arguments, demo_main
 from .devices import resolve_device
 from .errors import OpEmbedError
-from .evaluate import EvalConfig, evaluate_run
+from .evaluate import EVAL_GP_EPOCHS, EvalConfig, evaluate_run
 from .export import export_runs
 from .metrics_table import format_metrics_table
 from .projection import METHODS, load_or_compute_projection
@@ -74,6 +74,8 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decode-times", type=int, default=10)
     p.add_argument("--prior-points", type=int, default=1000)
     p.add_argument("--gp-seeds", type=int, default=10)
+    p.add_argument("--gp-epochs", type=int, default=EVAL_GP_EPOCHS,
+                   help=f"sparse-GP epochs per fit (default {EVAL_GP_EPOCHS}; the reference: 100)")
     p.add_argument("--parts", default="recon,prior,gp",
                    help="comma-separated subset of recon,prior,gp,constrained (constrained: recon and prior "
                         "again with the space's rules masked while decoding, reported beside the papers' figures)")
@@ -84,7 +86,8 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
 
 def _cmd_evaluate(args) -> None:
     for flag, value in (("--encode-times", args.encode_times), ("--decode-times", args.decode_times),
-                        ("--prior-points", args.prior_points), ("--gp-seeds", args.gp_seeds)):
+                        ("--prior-points", args.prior_points), ("--gp-seeds", args.gp_seeds),
+                        ("--gp-epochs", args.gp_epochs)):
         require_at_least(flag, value, 1)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     if args.constrained and "constrained" not in parts:
@@ -99,7 +102,8 @@ def _cmd_evaluate(args) -> None:
         runs.load_metrics(args.run)  # a damaged metrics.json is reported, never overwritten
     space, table = _load_space(config["space"], args.data_dir, args.run)
     eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
-                             num_prior_points=args.prior_points, gp_seeds=args.gp_seeds)
+                             num_prior_points=args.prior_points, gp_seeds=args.gp_seeds,
+                             gp_iterations=args.gp_epochs)
     metrics = evaluate_run(args.run, space, table, device, eval_config,
                            progress=not args.no_progress, parts=parts)
     print(format_metrics_table({str(args.run): metrics}))
