@@ -28,6 +28,7 @@ from .runs import load_table
 from .smoothness import write_smoothness
 from .spaces import get_space
 from .spaces.base import ArchitectureTable, SearchSpace
+from .sweep.cli import add_sweep_arguments, sweep_main
 from .train_cli import add_train_arguments, train_main
 from .validation import check_output_dir, require_at_least, require_share
 
@@ -230,6 +231,8 @@ COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
     "bo-summary": ("best-found against queries, as a table", add_bo_summary_arguments, bo_summary_main),
     "bench": ("speed benchmark: prints a table, writes JSON", add_bench_arguments, bench_main),
     "demo": ("train, evaluate and analyse the shipped demo pair", add_demo_arguments, demo_main),
+    "sweep": ("a grid of runs (train, evaluate, project, smoothness, bo) as Ray tasks", add_sweep_arguments,
+              sweep_main),
 }
 
 
