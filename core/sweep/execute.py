@@ -19,7 +19,6 @@ import logging
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,13 +26,13 @@ from datetime import datetime
 from pathlib import Path
 
 from core.errors import OpEmbedError
+from core.sweep.child import REPO_ROOT, child_command, child_env, python_path
 from core.sweep.plan import Step, SweepPlan
 from core.sweep.records import StepRecord, log_path, save_cell_settings, write_record
 
 ATTEMPTS = 2  # a failed step is tried once more
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024**2  # tasks pass only small records; Ray's default is 30 % of memory
 ENV_PREFIXES = ("OPEMBED_",)  # the driver's settings that travel with every task
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # the states of a step during a sweep
 WAITING, SKIPPED, RUNNING, DONE, FAILED, BLOCKED = "waiting", "skipped", "running", "done", "failed", "blocked"
@@ -57,15 +56,15 @@ def run_step_process(argv: list[str], threads: int, log: str, env: dict[str, str
     """
     host = socket.gethostname()
     Path(log).parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "core.sweep.step_process", "--threads", str(threads), "--", *argv]
-    child_env = {**os.environ, **env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    command = child_command("--threads", str(threads), "--", *argv)
+    environment = child_env({**env, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)})
     with open(log, "a", encoding="utf-8") as handle:
         handle.write(f"=== {datetime.now().isoformat(timespec='seconds')} on {host}, {threads} thread(s): "
                      f"python -m core {' '.join(argv)}\n")
         handle.flush()
         started = time.perf_counter()
         result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                cwd=cwd, env=child_env)
+                                cwd=cwd, env=environment)
         seconds = time.perf_counter() - started
         handle.write(f"=== exit status {result.returncode} after {seconds:.1f} s\n")
     return StepOutcome(exit_code=result.returncode, seconds=seconds, host=host)
@@ -84,9 +83,8 @@ def connect(address: str | None, cpus: int | None) -> None:
         import ray
     except ImportError:
         raise OpEmbedError("ray is not installed\n  fix: pip install -r requirements.txt") from None
-    python_path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     common = {"log_to_driver": False, "logging_level": logging.WARNING,
-              "runtime_env": {"env_vars": {"PYTHONPATH": python_path}}}
+              "runtime_env": {"env_vars": {"PYTHONPATH": python_path()}}}
     if address is None:
         ray.init(address="local", num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)

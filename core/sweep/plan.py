@@ -7,15 +7,13 @@ A cell is one run directory, ``OUT/<name>``, its name made from its settings::
 
 A step is one ``python -m core`` command on that run. ``evaluate``, ``project`` and
 ``smoothness`` wait for ``train``; ``bo`` waits for ``evaluate`` when the sweep evaluates, else
-for ``train``. Every step's command is parsed here by the command's own parser, so a
-misspelt flag is reported at its line of the sweep file before anything runs.
+for ``train``. Every step's command is read by the command's own parser (in a child process,
+see :mod:`core.sweep.child`) before anything runs, so a misspelt flag is reported at its line
+of the sweep file.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -162,32 +160,25 @@ def dependencies(kind: str, steps: tuple[str, ...]) -> tuple[str, ...]:
     return ("train",) if "train" in steps else ()
 
 
-def command_parser(kind: str) -> argparse.ArgumentParser:
-    """The parser of ``python -m core <kind>``, built from the command table of
-    :mod:`core.__main__` (imported here: the sweep is itself one of its commands)."""
-    from core.__main__ import COMMANDS
-
-    parser = argparse.ArgumentParser(prog=f"python -m core {kind}", add_help=False)
-    COMMANDS[kind][1](parser)
-    return parser
-
-
-def parse_step(spec: SweepSpec, kind: str, argv: list[str], parser: argparse.ArgumentParser) -> dict[str, object]:
-    """``argv`` read by the command's parser, as a dict of its flags.
+def read_commands(commands: list[list[str]]) -> list[dict]:
+    """Each command read by the parser of ``python -m core <command>``, in a child process
+    (:mod:`core.sweep.step_process`): ``{"options": {...}}`` or ``{"error": "..."}``.
 
     Raises:
-        SweepFileError: the parser refuses a flag; located at that flag in the sweep file.
+        OpEmbedError: the child process failed.
     """
-    errors = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(errors):
-            return vars(parser.parse_args(argv[1:]))
-    except SystemExit:
-        message = errors.getvalue().strip().splitlines()[-1] if errors.getvalue().strip() else "refused"
-        message = re.sub(r"^[^:]*: error: ", "", message)
-        table, key = _locate(spec, kind, message)
-        raise spec.error(table, key, f"`python -m core {kind}` refuses it: {message}",
-                         fix=f"see `python -m core {kind} --help` for its flags") from None
+    import json
+    import subprocess
+
+    from core.sweep.child import REPO_ROOT, child_command, child_env
+
+    result = subprocess.run(child_command("--parse"), input=json.dumps(commands), capture_output=True, text=True,
+                            cwd=REPO_ROOT, env=child_env())
+    if result.returncode != 0:
+        tail = " ".join(result.stderr.split())[-300:]
+        raise OpEmbedError(f"{REPO_ROOT}: reading the sweep's commands failed ({tail})\n"
+                           "  fix: check that `python -m core --help` works in this environment")
+    return json.loads(result.stdout)
 
 
 def _locate(spec: SweepSpec, kind: str, message: str) -> tuple[str | None, str | None]:
@@ -214,14 +205,14 @@ def plan_sweep(spec: SweepSpec, out: Path) -> SweepPlan:
         except OpEmbedError as error:
             raise spec.error("grid", "spaces", str(error).splitlines()[0]) from None
     cells = cells_of(spec)
-    parsers = {kind: command_parser(kind) for kind in spec.steps}
+    pairs = [(cell, kind) for cell in cells for kind in STEPS if kind in spec.steps]
+    commands = [step_argv(spec, cell, kind, out) for cell, kind in pairs]
     steps = []
-    for cell in cells:
-        for kind in STEPS:
-            if kind not in spec.steps:
-                continue
-            argv = step_argv(spec, cell, kind, out)
-            options = parse_step(spec, kind, argv, parsers[kind])
-            steps.append(Step(cell=cell, kind=kind, argv=tuple(argv), after=dependencies(kind, spec.steps),
-                              cpus=spec.cpus_of(kind), options=options))
+    for (cell, kind), argv, read in zip(pairs, commands, read_commands(commands)):
+        if "error" in read:
+            table, key = _locate(spec, kind, read["error"])
+            raise spec.error(table, key, f"`python -m core {kind}` refuses it: {read['error']}",
+                             fix=f"see `python -m core {kind} --help` for its flags")
+        steps.append(Step(cell=cell, kind=kind, argv=tuple(argv), after=dependencies(kind, spec.steps),
+                          cpus=spec.cpus_of(kind), options=read["options"]))
     return SweepPlan(spec=spec, out=Path(out), cells=cells, steps=tuple(steps))

@@ -136,9 +136,22 @@ def load_spec(path: Path) -> SweepSpec:
         SweepFileError: the file is missing, not TOML, or names an unknown step, table,
             encoding or preset, a flag the sweep sets itself, or a value of the wrong type.
     """
-    from core.config import PRESETS
-
     path = Path(path)
+    text, data = _read_toml(path)
+    empty = SweepSpec(path, text, (), (), (), (), (), (), (), ())
+    for key in sorted(set(data) - {"steps", "grid", "cpus", *STEPS}):
+        is_table = isinstance(data[key], dict)
+        raise empty.error(key if is_table else None, None if is_table else key,
+                          f"unknown {'table' if is_table else 'key'} {key!r}",
+                          fix=f"use steps, [grid], [cpus] and a table per step ({', '.join(STEPS)})")
+    steps = _steps(empty, data.get("steps"))
+    spaces, encodings, presets, seeds, axes = _grid(empty, data.get("grid"))
+    flags = tuple((step, _step_flags(empty, step, data.get(step, {}), steps, axes)) for step in STEPS)
+    return SweepSpec(path=path, text=text, steps=steps, spaces=spaces, encodings=encodings, presets=presets,
+                     seeds=seeds, axes=axes, flags=flags, cpus=_cpus(empty, data.get("cpus", {})))
+
+
+def _read_toml(path: Path) -> tuple[str, dict]:
     if not path.is_file():
         raise SweepFileError(path, "no such sweep file", fix="pass the path of a .toml file, e.g. sweeps/tiny.toml")
     try:
@@ -146,76 +159,71 @@ def load_spec(path: Path) -> SweepSpec:
     except (OSError, UnicodeDecodeError) as error:
         raise SweepFileError(path, f"cannot be read as UTF-8 text ({error})", fix="save it as UTF-8 TOML")
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         located = re.search(r"\(at line (\d+), column \d+\)", str(error))
         raise SweepFileError(path, f"not valid TOML: {re.sub(r' [(]at line .*', '', str(error))}",
                              line=int(located.group(1)) if located else None,
-                             fix="see https://toml.io for the syntax; the comment at the top of sweeps/tiny.toml "
-                                 "shows a sweep file")
-    empty = SweepSpec(path, text, (), (), (), (), (), (), (), ())
+                             fix="see https://toml.io for the syntax; sweeps/tiny.toml shows a sweep file") from None
 
-    for key in sorted(set(data) - {"steps", "grid", "cpus", *STEPS}):
-        is_table = isinstance(data[key], dict)
-        raise empty.error(key if is_table else None, None if is_table else key,
-                          f"unknown {'table' if is_table else 'key'} {key!r}",
-                          fix=f"use steps, [grid], [cpus] and a table per step ({', '.join(STEPS)})")
-    steps = _steps(empty, data.get("steps"))
-    grid = data.get("grid")
+
+def _grid(spec: SweepSpec, grid: object) -> tuple:
+    """``[grid]``: spaces, encodings, presets, seeds and the further axes."""
+    from core.config import PRESETS
+
     if not isinstance(grid, dict):
-        raise empty.error("grid", None, "missing: a sweep needs a [grid] table with at least `spaces`",
-                          fix='add [grid] with spaces = ["nbg-cora"]')
-    spaces = _strings(empty, grid, "spaces", None)
-    encodings = _strings(empty, grid, "encodings", ENCODINGS)
+        raise spec.error("grid", None, "missing: a sweep needs a [grid] table with at least `spaces`",
+                         fix='add [grid] with spaces = ["nbg-cora"]')
+    spaces = _strings(spec, grid, "spaces", None)
+    encodings = _strings(spec, grid, "encodings", ENCODINGS)
     for encoding in encodings:
         if encoding not in ENCODINGS:
-            raise empty.error("grid", "encodings", f"unknown encoding {encoding!r}", fix="use onehot and / or learned")
-    presets = _strings(empty, grid, "presets", (DEFAULT_PRESET,))
+            raise spec.error("grid", "encodings", f"unknown encoding {encoding!r}", fix="use onehot and / or learned")
+    presets = _strings(spec, grid, "presets", (DEFAULT_PRESET,))
     for preset in presets:
         if preset not in PRESETS:
-            raise empty.error("grid", "presets", f"unknown preset {preset!r}", fix=f"use {', '.join(sorted(PRESETS))}")
-    seeds = _values(empty, "grid", "seeds", grid.get("seeds", [0]))
+            raise spec.error("grid", "presets", f"unknown preset {preset!r}", fix=f"use {', '.join(sorted(PRESETS))}")
+    seeds = _values(spec, "grid", "seeds", grid.get("seeds", [0]))
     if not all(isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 for seed in seeds):
-        raise empty.error("grid", "seeds", "must be a list of integers >= 0", fix="e.g. seeds = [0, 1, 2]")
+        raise spec.error("grid", "seeds", "must be a list of integers >= 0", fix="e.g. seeds = [0, 1, 2]")
     axes = []
     for key, values in grid.items():
-        if key in GRID_KEYS:
-            continue
-        _check_flag_name(empty, "grid", key, "train")
-        axes.append((key, _values(empty, "grid", key, values)))
+        if key not in GRID_KEYS:
+            _check_flag_name(spec, "grid", key, "train")
+            axes.append((key, _values(spec, "grid", key, values)))
+    return spaces, encodings, presets, tuple(seeds), tuple(axes)
 
-    flags = []
-    for step in STEPS:
-        table = data.get(step, {})
-        if not isinstance(table, dict):
-            raise empty.error(None, step, f"must be a table [{step}] of flags", fix=f"write [{step}] on its own line")
-        if table and step not in steps:
-            raise empty.error(step, None, f"flags for {step}, which is not in `steps`",
-                              fix=f"add {step!r} to steps, or remove [{step}]")
-        pairs = []
-        for key, value in table.items():
-            _check_flag_name(empty, step, key, step)
-            if key in dict(axes) and step == "train":
-                raise empty.error(step, key, "is already a grid axis in [grid]", fix="keep it in one place")
-            if isinstance(value, list):
-                fix = "put the list in [grid] to make it an axis" if step == "train" else "give one value"
-                raise empty.error(step, key, "a list; a step's flags take one value each", fix=fix)
-            pairs.append((key, _scalar(empty, step, key, value)))
-        flags.append((step, tuple(pairs)))
 
-    cpus_table = data.get("cpus", {})
-    if not isinstance(cpus_table, dict):
-        raise empty.error(None, "cpus", "must be a table [cpus]", fix="write [cpus] on its own line, then train = 1")
-    cpus = []
-    for key, value in cpus_table.items():
+def _step_flags(spec: SweepSpec, step: str, table: object, steps: tuple[str, ...],
+                axes: tuple[tuple[str, tuple[FlagValue, ...]], ...]) -> Flags:
+    """``[<step>]``: one value per flag."""
+    if not isinstance(table, dict):
+        raise spec.error(None, step, f"must be a table [{step}] of flags", fix=f"write [{step}] on its own line")
+    if table and step not in steps:
+        raise spec.error(step, None, f"flags for {step}, which is not in `steps`",
+                         fix=f"add {step!r} to steps, or remove [{step}]")
+    pairs = []
+    for key, value in table.items():
+        _check_flag_name(spec, step, key, step)
+        if key in dict(axes) and step == "train":
+            raise spec.error(step, key, "is already a grid axis in [grid]", fix="keep it in one place")
+        if isinstance(value, list):
+            fix = "put the list in [grid] to make it an axis" if step == "train" else "give one value"
+            raise spec.error(step, key, "a list; a step's flags take one value each", fix=fix)
+        pairs.append((key, _scalar(spec, step, key, value)))
+    return tuple(pairs)
+
+
+def _cpus(spec: SweepSpec, table: object) -> tuple[tuple[str, int], ...]:
+    """``[cpus]``: an integer >= 1 per step."""
+    if not isinstance(table, dict):
+        raise spec.error(None, "cpus", "must be a table [cpus]", fix="write [cpus] on its own line, then train = 1")
+    for key, value in table.items():
         if key not in STEPS:
-            raise empty.error("cpus", key, "not a step", fix=f"use {', '.join(STEPS)}")
+            raise spec.error("cpus", key, "not a step", fix=f"use {', '.join(STEPS)}")
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise empty.error("cpus", key, f"{value!r}: must be an integer >= 1", fix=f"e.g. {key} = 1")
-        cpus.append((key, value))
-
-    return SweepSpec(path=path, text=text, steps=steps, spaces=spaces, encodings=encodings, presets=presets,
-                     seeds=tuple(seeds), axes=tuple(axes), flags=tuple(flags), cpus=tuple(cpus))
+            raise spec.error("cpus", key, f"{value!r}: must be an integer >= 1", fix=f"e.g. {key} = 1")
+    return tuple(table.items())
 
 
 def _steps(spec: SweepSpec, value: object) -> tuple[str, ...]:
