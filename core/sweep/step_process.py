@@ -51,7 +51,7 @@ def parse_commands(commands: list[list[str]]) -> list[dict]:
         if not argv or argv[0] not in COMMANDS:
             results.append({"error": f"unknown command {argv[:1]}"})
             continue
-        parser = argparse.ArgumentParser(prog=f"python -m core {argv[0]}", add_help=False)
+        parser = argparse.ArgumentParser(prog=f"python -m core {argv[0]}", add_help=False, allow_abbrev=False)
         COMMANDS[argv[0]][1](parser)
         said = io.StringIO()
         try:
