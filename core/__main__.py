@@ -97,11 +97,11 @@ def _cmd_evaluate(args) -> None:
     if unknown or not parts:
         raise OpEmbedError(f"--parts {args.parts}: unknown {sorted(unknown)}; use recon, prior, gp, constrained")
     device = resolve_device(args.device)
-    config = runs.load_config(args.run)
+    config = runs.load_run_config(args.run)
     check_output_dir(args.run, "RUN")
     if (args.run / runs.METRICS).exists():
         runs.load_metrics(args.run)  # a damaged metrics.json is reported, never overwritten
-    space, table = _load_space(config["space"], args.data_dir, args.run)
+    space, table = _load_space(config.space, args.data_dir, args.run)
     eval_config = EvalConfig(encode_times=args.encode_times, decode_times=args.decode_times,
                              num_prior_points=args.prior_points, gp_seeds=args.gp_seeds,
                              gp_iterations=args.gp_epochs)
@@ -150,10 +150,10 @@ def _add_smoothness(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_smoothness(args) -> None:
-    config = runs.load_config(args.run)
+    config = runs.load_run_config(args.run)
     check_output_dir(args.run, "RUN")
     runs.read_latents(args.run)  # before the (slower) space: a damaged file is reported at once
-    space, table = _load_space(config["space"], args.data_dir, args.run)
+    space, table = _load_space(config.space, args.data_dir, args.run)
     result = write_smoothness(args.run, space, table)
     print(json.dumps(result, indent=2, default=str))
 

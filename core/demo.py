@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import get_args
 
 import pandas as pd
 
 from . import runs
-from .config import PRESETS, ModelConfig
+from .config import PRESETS, Encoding, ModelConfig
 from .devices import resolve_device
 from .evaluate import EvalConfig, evaluate_run
 from .metrics_table import format_metrics_table
@@ -23,7 +24,7 @@ from .spaces import get_space
 from .train import train_run
 from .validation import check_output_dir, require_at_least
 
-ENCODINGS = ("onehot", "learned")
+ENCODINGS: tuple[str, ...] = get_args(Encoding)  # one run per operation encoding
 
 
 def _trained(run_dir: Path) -> bool:

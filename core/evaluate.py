@@ -31,6 +31,7 @@ from .batch import make_batch
 from .devices import autocast
 from .gp_metrics import gp_test_metrics
 from .models.dvae import DVAE, DecodedGraphs
+from .spaces import graphs_of
 from .spaces.base import ArchitectureTable, SearchSpace
 from .spaces.constraints import DecodeConstraints
 
@@ -126,11 +127,7 @@ def prior_metrics(model: DVAE, space: SearchSpace, train_latents: np.ndarray, tr
 
 def valid_keys(space: SearchSpace, decoded: DecodedGraphs) -> list[str | None]:
     """The key of each decoded graph, or ``None`` where it is invalid."""
-    keys: list[str | None] = []
-    for i in range(len(decoded)):
-        ops, adj, n = decoded.op_ids[i], decoded.adjacency[i], int(decoded.num_nodes[i])
-        keys.append(space.key(ops, adj, n) if space.is_valid(ops, adj, n) else None)
-    return keys
+    return space.score(graphs_of(decoded)).keys
 
 
 def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, device: torch.device,
@@ -138,8 +135,8 @@ def evaluate_run(run_dir: Path, space: SearchSpace, table: ArchitectureTable, de
                  resume: bool = True) -> dict:
     """Run the protocol on a trained run and write ``metrics.json`` after each part.
     Returns the metrics. With ``resume``, parts already in ``metrics.json`` (same config) are kept."""
-    model, run_config = runs.load_model(run_dir, device)
-    train_config = runs.train_config_of(run_config, Path(run_dir) / runs.CONFIG)
+    model, _ = runs.load_model(run_dir, device)
+    train_config = runs.load_run_config(run_dir).train
     precision = train_config.precision
     latents = runs.read_latents(run_dir)
     mu = runs.latent_matrix(latents)

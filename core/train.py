@@ -163,15 +163,9 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
     resumes from epoch 0 with its saved config.
     """
     out = Path(out)
-    config = {
-        "space": space.name,
-        "preset": preset,
-        "model": to_dict(model_config),
-        "train": to_dict(train_config),
-        "node_types": space.node_type_names,
-        "versions": runs.library_versions(),
-        "device": str(device),
-    }
+    config = runs.RunConfig(space=space.name, model=model_config, train=train_config,
+                            node_types=tuple(space.node_type_names), preset=preset,
+                            versions=runs.library_versions(), device=str(device)).to_json()
     if out.exists() and not out.is_dir():
         raise RunFileError(out, "is a file, not a run directory", fix="choose another --out")
     runs.remove_stale_temp_files(out)

@@ -12,6 +12,7 @@ from .config import PRESETS, ModelConfig
 from .devices import resolve_device
 from .errors import OpEmbedError
 from .spaces import get_space
+from .models.op_encoder import encoder_class
 from .spaces.base import SearchSpace
 from .train import train_run
 from .validation import check_output_dir, require_at_least, require_positive, require_share, run_entries
@@ -88,11 +89,12 @@ def check_train_output(args: argparse.Namespace, space: SearchSpace) -> None:
     config_path = args.out / runs.CONFIG
     if config_path.exists():
         config = runs.load_config(args.out)
-        runs.model_config_of(config, config_path)
+        runs.model_config_of(config, config_path)  # strict: every field the model needs is written
         runs.train_config_of(config, config_path)
-        if config["space"] != space.name:
-            raise OpEmbedError(f"--space {space.name}: the run in {args.out} was trained on {config['space']}\n"
-                               f"  fix: resume it with --space {config['space']}")
+        trained_on = runs.load_run_config(args.out).space
+        if trained_on != space.name:
+            raise OpEmbedError(f"--space {space.name}: the run in {args.out} was trained on {trained_on}\n"
+                               f"  fix: resume it with --space {trained_on}")
     if not (args.out / runs.CHECKPOINT).exists():
         return  # train_run says what is missing, before it writes
     state = runs.load_checkpoint(args.out)
@@ -105,7 +107,7 @@ def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
     """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
     if args.init_embeddings_from is None:
         return
-    if args.encoding != "learned":
+    if not encoder_class(args.encoding).saves_embeddings:
         raise OpEmbedError(f"--init-embeddings-from needs --encoding learned, not {args.encoding}")
     if args.resume:
         raise OpEmbedError("--init-embeddings-from starts a run; a resumed run keeps its own embeddings")

@@ -37,7 +37,7 @@ def test_unknown_space_lists_valid_names(tmp_path, capsys):
 def test_evaluate_without_model_is_a_clear_error(tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
-    (run / "config.json").write_text(json.dumps({"space": "nbg-cora", "model": {}, "train": {}}))
+    (run / "config.json").write_text(json.dumps({"space": "nbg-cora", "model": {"encoding": "onehot"}, "train": {}}))
     code = main(["evaluate", str(run), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and "model.pt" in err and "Traceback" not in err
