@@ -101,7 +101,8 @@ def log_expected_improvement(mean: Tensor, variance: Tensor, best_f: float) -> T
 
 
 def propose_in_box(gp: SparseGP, lower: np.ndarray, upper: np.ndarray, q: int, best_f: float,
-                   seed: int, num_restarts: int = 8, raw_samples: int = 512, maxiter: int = 20) -> np.ndarray:
+                   seed: int, num_restarts: int = 8, raw_samples: int = 512, maxiter: int = 20,
+                   pending: np.ndarray | None = None) -> np.ndarray:
     """A batch of ``q`` latent points over the box ``[lower, upper]`` (sequential greedy
     LogEI with Kriging-believer fantasies).
 
@@ -115,6 +116,7 @@ def propose_in_box(gp: SparseGP, lower: np.ndarray, upper: np.ndarray, q: int, b
             on their sum: they are independent, so its optimum is each one's).
         raw_samples: random box points scored to pick the starts.
         maxiter: L-BFGS iterations of the ascent.
+        pending: ``k x d`` points chosen before (believed from the start), or ``None``.
     Returns:
         ``q x d`` points.
 
@@ -128,6 +130,7 @@ def propose_in_box(gp: SparseGP, lower: np.ndarray, upper: np.ndarray, q: int, b
     span = torch.as_tensor(upper_np - lower_np, dtype=dtype, device=device)  # d
     model = SVGPPosteriorModel(gp)
     generator = torch.Generator(device=device).manual_seed(int(seed))
+    before = [] if pending is None else list(torch.as_tensor(np.asarray(pending), dtype=dtype, device=device))
     chosen: list[Tensor] = []
 
     def acquisition(unit: Tensor) -> Tensor:  # n x d in [0, 1] -> n
@@ -136,7 +139,7 @@ def propose_in_box(gp: SparseGP, lower: np.ndarray, upper: np.ndarray, q: int, b
 
     with _acquisition_context():
         for _ in range(int(q)):
-            model.believe(torch.stack(chosen) if chosen else None)
+            model.believe(torch.stack(before + chosen) if before or chosen else None)
             with torch.no_grad():
                 raw = torch.rand(int(raw_samples), len(span), generator=generator, dtype=dtype, device=device)
                 raw_scores = acquisition(raw)  # raw_samples

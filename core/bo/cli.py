@@ -18,10 +18,13 @@ from ..devices import resolve_device
 from ..errors import OpEmbedError
 from ..runs import atomic_write_csv
 from ..validation import check_output_dir, check_output_file, require_at_least
-from .config import GP_REFITS, METHODS, MODES, BOConfig
+from ..spaces import get_space
+from .config import BATCH_RULES, GP_REFITS, METHODS, MODES, PROTOCOLS, REGIONS, SURROGATES, BOConfig
 from .loop import result_path, run_search
 from .methods import make_method
 from .problem import load_problem
+from .protocols import default_protocol
+from .race import BUDGETS, race_frame, race_markdown
 from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
 
 
@@ -35,13 +38,14 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         run_dir: the run (``config.json``, ``model.pt``, ``latents.parquet``).
         methods: ``"all"``, one method name, or a list of them.
         seeds: how many seeds (0 .. seeds-1); every method uses the same ones.
-        mode: ``pool`` or ``decode``; default pool for ENAS, decode for NAS-Bench-Graph.
+        mode: ``pool`` or ``decode``; default pool (every space here is enumerable).
         oracle: ``module:function`` scoring a key (decode mode on ENAS needs one).
         device: ``auto``, ``cpu`` or ``cuda``: where the model decodes and the GP trains.
         data_dir: where the space's data file lives.
         resume: continue existing result files (finished ones are skipped).
         progress: show progress bars.
-        config: rounds, batch size, decode attempts, GP and acquisition settings.
+        config: protocol, rounds, batch size, decode attempts, GP and acquisition settings
+            (``config.protocol`` is used as it is; :func:`run_protocol` gives a space's default).
 
     Returns:
         The result files, ``RUN/bo/<method>-seed<S>.json``.
@@ -51,8 +55,8 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         OpEmbedError: a bad ``--oracle``, or decode mode on ENAS without one.
 
     Example:
-        >>> run_bo_command(Path("runs/enas-onehot"), methods="random-search", seeds=2,
-        ...                config=BOConfig(rounds=2, batch_size=10))
+        >>> run_bo_command(Path("runs/nbg-cora-learned"), methods="random-search", seeds=2,
+        ...                config=BOConfig(rounds=2, batch_size=10, protocol="few-label", init=16))
     """
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
     for name in names:
@@ -82,9 +86,28 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
                         help="queries per round (default: %(default)s)")
     parser.add_argument("--seeds", type=int, default=10, help="seeds 0 .. N-1 per method (default: %(default)s)")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default=None,
+                        help="few-label: every method starts from the same --init random labelled architectures "
+                             "per seed; paper: D-VAE's, the training split is labelled (default: few-label for "
+                             "nbg-*, paper for enas6)")
+    parser.add_argument("--init", type=int, default=defaults.init,
+                        help="few-label: labelled architectures at the start (default: %(default)s)")
     parser.add_argument("--mode", choices=MODES, default=None,
-                        help="pool: choose among the dataset's unobserved architectures; decode: decode "
-                             "latent points (default: pool for enas, decode for nbg-*)")
+                        help="pool: choose among the space's unobserved architectures (no query is ever invalid or "
+                             "a duplicate); decode: decode latent points, re-drawing observed and invalid decodes "
+                             "(default: pool)")
+    parser.add_argument("--surrogate", choices=SURROGATES, default=None,
+                        help="exact: BoTorch SingleTaskGP; sparse: the paper's sparse GP (default: exact for "
+                             "few-label, sparse for paper)")
+    parser.add_argument("--region", choices=REGIONS, default=None,
+                        help="decode mode: where the acquisition looks (default: trust-region for few-label, box "
+                             "for paper)")
+    parser.add_argument("--batch-rule", choices=BATCH_RULES, default=defaults.batch_rule,
+                        help="exact GP: believer (LogEI with Kriging-believer fantasies) or qlognei (BoTorch "
+                             "qLogNoisyExpectedImprovement + optimize_acqf_discrete; slow) (default: %(default)s)")
+    parser.add_argument("--max-redraws", type=int, default=defaults.max_redraws,
+                        help="decode mode: extra batches of points when re-draws leave a round short "
+                             "(default: %(default)s)")
     parser.add_argument("--oracle", default=None, metavar="MODULE:FUNCTION",
                         help="function key -> accuracy scoring decoded architectures (decode mode on enas)")
     parser.add_argument("--decode-attempts", type=int, default=defaults.decode_attempts,
@@ -111,6 +134,8 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
 
 def check_bo_arguments(args: argparse.Namespace) -> None:
     """Every numeric flag of ``bo`` in range, before anything is read or written."""
+    require_at_least("--max-redraws", args.max_redraws, 0)
+    require_at_least("--init", args.init, 2)
     for flag, value in (("--rounds", args.rounds), ("--batch-size", args.batch_size), ("--seeds", args.seeds),
                         ("--decode-attempts", args.decode_attempts), ("--gp-inducing", args.gp_inducing),
                         ("--gp-iterations", args.gp_iterations), ("--num-restarts", args.num_restarts),
@@ -118,30 +143,36 @@ def check_bo_arguments(args: argparse.Namespace) -> None:
         require_at_least(flag, value, 1)
 
 
-def bo_config_from_args(args: argparse.Namespace) -> BOConfig:
+def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None) -> BOConfig:
+    """The flags as a :class:`BOConfig`; ``--protocol`` left out takes the default of the
+    run's space (``space_name``; :func:`core.bo.protocols.default_protocol`)."""
+    protocol = args.protocol or (default_protocol(get_space(space_name)) if space_name else BOConfig().protocol)
     return dataclasses.replace(
-        BOConfig(), rounds=args.rounds, batch_size=args.batch_size, decode_attempts=args.decode_attempts,
-        gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations, gp_refit=args.gp_refit,
-        num_restarts=args.num_restarts,
-        raw_samples=args.raw_samples,
-    )
+        BOConfig(), rounds=args.rounds, batch_size=args.batch_size, protocol=protocol, init=args.init,
+        surrogate=args.surrogate, region=args.region, batch_rule=args.batch_rule, max_redraws=args.max_redraws,
+        decode_attempts=args.decode_attempts, gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations,
+        gp_refit=args.gp_refit, num_restarts=args.num_restarts, raw_samples=args.raw_samples,
+    ).resolved()
 
 
 def bo_main(args: argparse.Namespace) -> int:
-    """Run ``python -m core bo``; prints the summary of each run at the end."""
+    """Run ``python -m core bo``; prints the race and the summary of the runs at the end."""
     check_bo_arguments(args)
-    config = bo_config_from_args(args)
     resolve_device(args.device)
+    configs = []
     for run_dir in args.runs:  # every run readable and writable before the first search starts
-        runs.load_config(run_dir)
+        configs.append(bo_config_from_args(args, runs.load_config(run_dir)["space"]))
         check_output_dir(Path(run_dir) / runs.BO_DIR, "RUN")
         runs.read_latents(run_dir)
-    for run_dir in args.runs:
+    for run_dir, config in zip(args.runs, configs):
         paths = run_bo_command(run_dir, methods=args.method, seeds=args.seeds, mode=args.mode,
                                oracle=args.oracle, device=args.device, data_dir=args.data_dir,
                                resume=args.resume, progress=not args.quiet, config=config)
-        print(f"{run_dir}: {len(paths)} result files in {Path(run_dir) / 'bo'}")
-    print(summary_markdown(summarise_bo(args.runs, _checkpoints(config.rounds))))
+        print(f"{run_dir}: {len(paths)} result files in {Path(run_dir) / 'bo'} ({config.protocol} protocol)")
+    queries = args.rounds * args.batch_size
+    print(race_markdown(race_frame(args.runs, tuple(b for b in BUDGETS if b < queries) + (queries,))))
+    print()
+    print(summary_markdown(summarise_bo(args.runs, _checkpoints(args.rounds))))
     return 0
 
 
@@ -153,23 +184,35 @@ def _checkpoints(rounds: int) -> tuple[int, ...]:
 def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``python -m core bo-summary``."""
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run directories with bo/ results")
+    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)),
+                        help="query budgets of the race table, comma-separated (default: %(default)s)")
     parser.add_argument("--checkpoints", default=",".join(map(str, DEFAULT_CHECKPOINTS)),
                         help="rounds after which to report the best found, comma-separated (default: %(default)s)")
-    parser.add_argument("--csv", type=Path, default=None, help="also write the table as CSV here")
+    parser.add_argument("--csv", type=Path, default=None, help="also write the race table as CSV here")
 
 
 def bo_summary_main(args: argparse.Namespace) -> int:
-    """Run ``python -m core bo-summary``: print the Markdown table."""
-    try:
-        checkpoints = tuple(int(c) for c in args.checkpoints.split(",") if c.strip())
-    except ValueError:
-        raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: expected comma-separated round numbers, e.g. 1,5,10")
-    if not checkpoints or min(checkpoints) < 1:
-        raise OpEmbedError(f"--checkpoints {args.checkpoints!r}: rounds are counted from 1")
+    """Run ``python -m core bo-summary``: print the race table (per budget), then the
+    summary table (per checkpoint round: counts, timing)."""
+    checkpoints = _positive_list(args.checkpoints, "--checkpoints", "round numbers, e.g. 1,5,10")
+    budgets = _positive_list(args.budgets, "--budgets", "query counts, e.g. 50,100,200,500")
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
-    frame: pd.DataFrame = summarise_bo(args.runs, checkpoints)
-    print(summary_markdown(frame))
+    race: pd.DataFrame = race_frame(args.runs, budgets)
+    print(race_markdown(race))
+    print()
+    print(summary_markdown(summarise_bo(args.runs, checkpoints)))
     if args.csv is not None:
-        atomic_write_csv(args.csv, frame)
+        atomic_write_csv(args.csv, race)
     return 0
+
+
+def _positive_list(text: str, flag: str, what: str) -> tuple[int, ...]:
+    """Comma-separated positive integers."""
+    try:
+        values = tuple(int(c) for c in text.split(",") if c.strip())
+    except ValueError:
+        raise OpEmbedError(f"{flag} {text!r}: expected comma-separated {what}") from None
+    if not values or min(values) < 1:
+        raise OpEmbedError(f"{flag} {text!r}: expected comma-separated {what}, counted from 1")
+    return values

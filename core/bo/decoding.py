@@ -1,9 +1,10 @@
-"""From latent points to architectures: stochastic decoding and a majority vote.
+"""From latent points to architectures: stochastic decoding, ranked by votes.
 
-A *decoder* is any callable ``(z, seed) -> (keys, graphs)`` with ``z`` an ``q x d`` array;
-``keys[i]`` is the architecture proposed for ``z[i]`` (``None`` when it has no valid
-decode) and ``graphs[i]`` one graph with that key. :class:`LatentDecoder` does this with a
-trained D-VAE; tests plug in a planted one.
+A *decoder* is any callable ``(z, seed) -> options`` with ``z`` an ``q x d`` array;
+``options[i]`` lists the distinct valid architectures decoded from ``z[i]`` as
+``(key, graph)``, the most often decoded first (empty when no decode was valid). The first
+is the point's proposal; :mod:`core.bo.redraw` takes the next one when the first is already
+observed. :class:`LatentDecoder` does this with a trained D-VAE; tests plug in a planted one.
 """
 
 from __future__ import annotations
@@ -19,20 +20,21 @@ from ..models.dvae import DVAE
 from ..spaces.base import SearchSpace
 from ..spaces.graph import Graph
 
-Decoder = Callable[[np.ndarray, int], tuple[list[str | None], list[Graph | None]]]
+Options = list[list[tuple[str, Graph]]]  # per point: (key, graph), most decoded first
+Decoder = Callable[[np.ndarray, int], Options]
 
 
-def majority_vote(keys: list[str | None], num_points: int, attempts: int) -> list[int | None]:
-    """For each point, the index (into ``keys``) of one decode of its most common valid key.
+def ranked_decodes(keys: list[str | None], num_points: int, attempts: int) -> list[list[int]]:
+    """For each point, one index (into ``keys``) per distinct valid key, by vote count.
 
     Args:
         keys: ``attempts * num_points`` keys, attempt-major (``keys[a * num_points + i]``
             is attempt ``a`` of point ``i``); ``None`` for an invalid decode.
     Returns:
-        ``num_points`` indices, ``None`` where every attempt was invalid. Ties go to the
-        key seen first.
+        ``num_points`` lists, most common key first (ties: the key seen first); empty where
+        every attempt was invalid. The first entry is the majority vote.
     """
-    chosen: list[int | None] = []
+    ranked: list[list[int]] = []
     for point in range(num_points):
         counts: Counter[str] = Counter()
         first: dict[str, int] = {}
@@ -42,13 +44,14 @@ def majority_vote(keys: list[str | None], num_points: int, attempts: int) -> lis
             if key is not None:
                 counts[key] += 1
                 first.setdefault(key, index)
-        chosen.append(first[counts.most_common(1)[0][0]] if counts else None)
-    return chosen
+        ranked.append([first[key] for key, _ in counts.most_common()])  # most_common keeps first-seen order on ties
+    return ranked
 
 
 class LatentDecoder:
-    """Decode each latent point ``attempts`` times stochastically and keep its most common
-    valid architecture (D-VAE's ``decode_from_latent_space``, 500 attempts there).
+    """Decode each latent point ``attempts`` times stochastically; its distinct valid
+    architectures ranked by how often they were decoded (the first is D-VAE's
+    ``decode_from_latent_space`` proposal, 500 attempts there).
 
     Args:
         model: the trained D-VAE, in eval mode.
@@ -63,16 +66,12 @@ class LatentDecoder:
         self.attempts = int(attempts)
         self.batch_size = batch_size
 
-    def __call__(self, z: np.ndarray, seed: int) -> tuple[list[str | None], list[Graph | None]]:
+    def __call__(self, z: np.ndarray, seed: int) -> Options:
         device = next(self.model.parameters()).device
         generator = torch.Generator(device=device).manual_seed(int(seed))
         points = torch.as_tensor(np.asarray(z), dtype=torch.float32, device=device)  # q x d
         repeated = points.repeat(self.attempts, 1)  # (attempts * q) x d, attempt-major
         decoded = decode_many(self.model, repeated, True, generator, self.batch_size)
         keys = valid_keys(self.space, decoded)
-        chosen = majority_vote(keys, len(points), self.attempts)
-        graphs = [
-            None if i is None else Graph(decoded.op_ids[i].copy(), decoded.adjacency[i].copy(), int(decoded.num_nodes[i]))
-            for i in chosen
-        ]
-        return [None if i is None else keys[i] for i in chosen], graphs
+        return [[(keys[i], Graph(decoded.op_ids[i].copy(), decoded.adjacency[i].copy(), int(decoded.num_nodes[i])))
+                 for i in indices] for indices in ranked_decodes(keys, len(points), self.attempts)]

@@ -40,14 +40,17 @@ class History:
         queries: every query so far.
     """
 
-    def __init__(self, queries: list[Query]):
+    def __init__(self, queries: list[Query], round_bests: list[float | None] | None = None):
         self.queries = queries
+        self.round_bests = [] if round_bests is None else round_bests  # best new value of each round
 
     @staticmethod
     def from_rounds(rounds: list[dict]) -> "History":
         """Rebuild from the ``rounds`` list of a result file."""
-        queries = []
+        queries, round_bests = [], []
         for record in rounds:
+            found = [v for v, s in zip(record["values"], record["status"]) if s == "new" and v is not None]
+            round_bests.append(max(found) if found else None)
             points = record.get("points")
             graphs = record.get("graphs") or [None] * len(record["keys"])
             for i, key in enumerate(record["keys"]):
@@ -59,7 +62,7 @@ class History:
                     point=None if points is None else np.asarray(points[i], dtype=np.float64),
                     graph=None if graphs[i] is None else Graph.from_json(graphs[i]),
                 ))
-        return History(queries)
+        return History(queries, round_bests)
 
     def __len__(self) -> int:
         return len(self.queries)

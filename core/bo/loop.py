@@ -2,12 +2,17 @@
 
 A result file ``RUN/bo/<method>-seed<S>.json`` holds::
 
-    format, method, seed, config (BOConfig), problem (space, mode, oracle, ...),
-    train_best (key, value, test, rank), rounds_requested, complete,
+    format, method, seed, config (BOConfig, resolved), problem (space, mode, oracle,
+    protocol, start_keys, space_best, top10_value, top100_value, ...),
+    train_best (the start's best: key, value, test, rank), rounds_requested, complete,
     rounds: one record per finished round:
-        round, seconds, keys, values, tests, status, points (latent methods), graphs,
-        n_new, n_duplicate, n_invalid, n_unknown,
-        best_so_far, best_so_far_test, best_so_far_key, best_so_far_rank, info
+        round, seconds, keys, values, tests, ranks, status, points (latent methods), graphs,
+        n_new, n_duplicate, n_invalid, n_unknown, n_short (queries the round fell short by),
+        best_so_far, best_so_far_test, best_so_far_key, best_so_far_rank,
+        info (timings, GP diagnostics, decode mode: redrawn_duplicate, redrawn_invalid)
+
+The start is the protocol's (:mod:`core.bo.protocols`): under ``few-label`` the problem is
+narrowed to the seed's ``init`` labelled architectures before the first round.
 
 It is written atomically after every round, so a killed search resumes from its last
 finished round. A method sees only the history rebuilt from those records and seeds
@@ -32,7 +37,7 @@ from .methods.base import Method, Proposal, derived_seed
 from .oracle import Evaluation
 from .problem import BOProblem
 
-FORMAT = 1
+FORMAT = 2  # 2: protocols, per-query ranks, re-drawn decodes
 
 
 def result_path(run_dir: Path, method: str, seed: int) -> Path:
@@ -45,9 +50,9 @@ def score_proposal(problem: BOProblem, proposal: Proposal, observed: dict[str, E
     for a key the oracle could not score) is updated with the new keys.
 
     Returns:
-        The lists ``keys``, ``values``, ``tests``, ``status``, ``graphs`` of a round record.
+        The lists ``keys``, ``values``, ``tests``, ``ranks``, ``status``, ``graphs`` of a round record.
     """
-    record = {"keys": [], "values": [], "tests": [], "status": [], "graphs": []}
+    record = {"keys": [], "values": [], "tests": [], "ranks": [], "status": [], "graphs": []}
     for i, key in enumerate(proposal.keys):
         graph = proposal.graphs[i] if proposal.graphs is not None else None
         if graph is None and key is not None and key in problem.key_rows:
@@ -64,6 +69,7 @@ def score_proposal(problem: BOProblem, proposal: Proposal, observed: dict[str, E
         record["keys"].append(key)
         record["values"].append(None if evaluation is None else float(evaluation[0]))
         record["tests"].append(None if evaluation is None or evaluation[1] is None else float(evaluation[1]))
+        record["ranks"].append(problem.rank(None if evaluation is None else float(evaluation[0])))
         record["status"].append(status)
         record["graphs"].append(None if graph is None else graph.to_json())
     return record
@@ -88,7 +94,7 @@ def _check_resumable(path: Path, saved: dict, fresh: dict) -> None:
     comparable = {k: v for k, v in fresh["config"].items() if k != "rounds"}
     saved_config = {k: v for k, v in saved.get("config", {}).items() if k != "rounds"}
     differences = [k for k in comparable if saved_config.get(k) != comparable[k]]
-    for field in ("space", "mode", "oracle"):
+    for field in ("space", "mode", "oracle", "protocol", "start_keys"):
         if saved.get("problem", {}).get(field) != fresh["problem"][field]:
             differences.append(field)
     if saved.get("method") != fresh["method"] or saved.get("seed") != fresh["seed"]:
@@ -121,6 +127,8 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
         >>> run_search(problem, RandomSearch(), seed=0, config=BOConfig(rounds=2), path=Path("rs.json"))
     """
     path = Path(path)
+    config = config.resolved()
+    problem = problem.with_start(config.protocol, config.init, seed)
     data = _new_file(problem, method, seed, config)
     if resume and path.exists():
         saved = runs.load_bo_result(path)
@@ -149,6 +157,7 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
         record["points"] = None if proposal.points is None else np.asarray(proposal.points, dtype=np.float64).tolist()
         for status in ("new", "duplicate", "invalid", "unknown"):
             record[f"n_{status}"] = record["status"].count(status)
+        record["n_short"] = config.batch_size - len(record["keys"])
         best = History.from_rounds([*data["rounds"], record]).best()
         record["best_so_far"] = None if best is None else best.value
         record["best_so_far_test"] = None if best is None else best.test

@@ -113,8 +113,21 @@ def load_oracle(spec: str) -> FunctionOracle:
     return FunctionOracle(function, spec)
 
 
+RANK_TOLERANCE = 1e-9  # values closer than this tie (the bench holds float noise: 0.81666...68 and ...65)
+
+
 def rank_among(values: np.ndarray, value: float | None) -> int | None:
-    """1-based rank of ``value`` among ``values`` (higher is better): 1 + how many are larger."""
+    """1-based rank of ``value`` among ``values`` (higher is better): 1 + how many are larger
+    by more than :data:`RANK_TOLERANCE`, so tied cells share a rank."""
     if value is None:
         return None
-    return int(np.count_nonzero(np.asarray(values) > value)) + 1
+    return int(np.count_nonzero(np.asarray(values) > value + RANK_TOLERANCE)) + 1
+
+
+def rank_threshold(values: np.ndarray, k: int) -> float | None:
+    """The smallest value whose :func:`rank_among` is at most ``k`` (a top-``k`` cell), or
+    ``None`` for no values."""
+    ordered = np.sort(np.asarray(values, dtype=np.float64))[::-1]
+    if len(ordered) == 0:
+        return None
+    return float(ordered[min(int(k), len(ordered)) - 1] - RANK_TOLERANCE)

@@ -1,14 +1,17 @@
 """The search problem every BO method shares: the space, its table, the latent means, the
 oracle, the decoder, what is observed at the start and what can still be queried.
 
-What counts as observed at the start is the training split (as in D-VAE's ``bo.py``, whose
-GP starts from the training data). In ``pool`` mode the queryable architectures are the
+What counts as observed at the start depends on the protocol (:mod:`core.bo.protocols`):
+the training split in the ``paper`` protocol (as in D-VAE's ``bo.py``, whose GP starts from
+the training data), ``init`` random architectures per seed in ``few-label``
+(:meth:`BOProblem.with_start`). In ``pool`` mode the queryable architectures are the
 table's other architectures (the ``candidate_rows``); in ``decode`` mode any valid graph
 the oracle can score.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +23,8 @@ from ..runs import load_table
 from ..spaces import get_space
 from ..spaces.base import ArchitectureTable, SearchSpace
 from .decoding import Decoder, LatentDecoder
-from .oracle import Evaluation, LookupOracle, load_oracle, rank_among
+from .oracle import Evaluation, LookupOracle, load_oracle, rank_among, rank_threshold
+from .protocols import start_rows
 
 
 @dataclass
@@ -38,6 +42,11 @@ class BOProblem:
         decoder: ``(z, seed) -> (keys, graphs)``; needed in decode mode by the latent methods.
         rank_values: values the best found is ranked among (``None``: no rank).
         run_dir: the run the latents come from.
+        start_rows: the rows labelled at the start; ``None``: the training split.
+        protocol: ``"paper"`` or ``"few-label"``. Under ``few-label`` the reference latents
+            (the box, the unit cube of the exact GP, the prior's mean and std) are every
+            architecture's, since the VAE is trained on all of them without labels; under
+            ``paper`` they are the training split's, as in the reference.
     """
 
     space: SearchSpace
@@ -49,6 +58,8 @@ class BOProblem:
     decoder: Decoder | None = None
     rank_values: np.ndarray | None = None
     run_dir: Path | None = None
+    start_rows: np.ndarray | None = None
+    protocol: str = "paper"
     key_rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -59,20 +70,31 @@ class BOProblem:
         self.key_rows = {}
         for row, key in enumerate(self.table.keys):
             self.key_rows.setdefault(key, row)
-        self.train_rows = self.table.indices("train")
+        start = self.table.indices("train") if self.start_rows is None else self.start_rows
+        self.train_rows = np.asarray(start, dtype=np.int64)  # labelled at the start
         if len(self.train_rows) < 2:
-            raise OpEmbedError("BO needs at least two training architectures")
+            raise OpEmbedError("BO needs at least two labelled architectures at the start")
         self.train_keys = {self.table.keys[row] for row in self.train_rows}
-        unique_rows = np.array(sorted(self.key_rows.values()), dtype=np.int64)
+        self.unique_rows = np.array(sorted(self.key_rows.values()), dtype=np.int64)
         self.candidate_rows = np.array(
-            [row for row in unique_rows if self.table.keys[row] not in self.train_keys], dtype=np.int64
+            [row for row in self.unique_rows if self.table.keys[row] not in self.train_keys], dtype=np.int64
         )
         self.candidate_keys = {self.table.keys[row] for row in self.candidate_rows}
-        X_train = self.latents[self.train_rows]
-        self.latent_mean, self.latent_std = X_train.mean(0), X_train.std(0)
-        self.lower, self.upper = X_train.min(0), X_train.max(0)
+        reference = self.latents[self.unique_rows if self.protocol == "few-label" else self.train_rows]
+        self.latent_mean, self.latent_std = reference.mean(0), reference.std(0)
+        self.lower, self.upper = reference.min(0), reference.max(0)
+        self.reference_latents = reference  # r x d: what the decode-mode regions are drawn from
         y_train = self.table.y[self.train_rows]
         self.y_stats = (float(y_train.mean()), float(y_train.std()) or 1.0)
+
+    def with_start(self, protocol: str, init: int, seed: int) -> "BOProblem":
+        """The problem a search with ``seed`` sees under ``protocol``: itself for ``paper``;
+        for ``few-label`` the same problem with ``init`` random architectures (drawn from
+        every distinct architecture by :func:`core.bo.protocols.start_rows`) labelled."""
+        if protocol == "paper":
+            return self
+        rows = start_rows(self.unique_rows, init, seed)
+        return dataclasses.replace(self, start_rows=rows, protocol=protocol)
 
     # -- start state ----------------------------------------------------------------------
     def train_evaluations(self) -> dict[str, Evaluation]:
@@ -98,23 +120,32 @@ class BOProblem:
 
     def describe(self) -> dict:
         """What the result files record about the problem."""
+        known = self.rank_values is not None and len(self.rank_values) > 0
         return {
             "space": self.space.name,
             "mode": self.mode,
             "oracle": self.oracle_name,
+            "protocol": self.protocol,
             "run": None if self.run_dir is None else str(self.run_dir),
             "num_architectures": len(self.key_rows),
             "num_train": len(self.train_keys),
+            "start_keys": sorted(self.train_keys) if self.protocol == "few-label" else None,
             "num_candidates": int(len(self.candidate_rows)),
             "rank_among": None if self.rank_values is None else int(len(self.rank_values)),
+            "space_best": float(np.max(self.rank_values)) if known else None,
+            "top10_value": rank_threshold(self.rank_values, 10) if known else None,
+            "top100_value": rank_threshold(self.rank_values, 100) if known else None,
             "objective": self.space.objective_name,
             "test_name": self.space.test_name,
         }
 
 
 def default_mode(space: SearchSpace) -> str:
-    """``pool`` for ENAS (its dataset scores only its own architectures), ``decode`` otherwise."""
-    return "pool" if space.name.startswith("enas") else "decode"
+    """``pool``: every space here is enumerable (NAS-Bench-Graph's table is the whole bench;
+    ENAS's is its dataset, the only architectures it can score without an oracle), so no
+    query is spent on an invalid or already observed decode. ``--mode decode`` asks for the
+    decoder."""
+    return "pool"
 
 
 def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = None,

@@ -4,8 +4,9 @@
 operation types (256 architectures). Every architecture has a planted 2-d "latent"
 point; its value is a smooth bowl around the optimum's point, so a GP on the latents sees
 the structure BO should exploit. The planted decoder maps a latent point to the
-architecture with the nearest planted point, and calls points far from every architecture
-invalid: the identity-like encoder/decoder pair of a perfect D-VAE.
+architectures with the nearest planted points (up to ``OPTIONS`` within ``invalid_radius``,
+nearest first, as a stochastic decoder ranks its decodes by votes), and calls points far
+from every architecture invalid: the identity-like encoder/decoder pair of a perfect D-VAE.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpac
 
 NUM_OPS = 4  # operation nodes per graph
 NUM_TYPES = 4  # operation types
+OPTIONS = 3  # decodes the planted decoder offers per point
 
 
 class PlantedSpace(SearchSpace):
@@ -52,7 +54,8 @@ def chain_adjacency() -> np.ndarray:
 
 
 def planted_problem(mode: str = "decode", seed: int = 0, invalid_radius: float = 0.2) -> BOProblem:
-    """The planted problem; the optimum is in the unobserved (test) half."""
+    """The planted problem; the optimum is in the unobserved (test) half of the ``paper``
+    protocol's split."""
     rng = np.random.default_rng(seed)
     space = PlantedSpace()
     ops = np.array(list(itertools.product(range(NUM_TYPES), repeat=NUM_OPS)))  # 256 x 4
@@ -70,11 +73,11 @@ def planted_problem(mode: str = "decode", seed: int = 0, invalid_radius: float =
 
     def decoder(z, seed):
         distances = ((np.asarray(z)[:, None, :] - latents[None]) ** 2).sum(-1)  # q x A
-        nearest = distances.argmin(1)
-        far = distances.min(1) > invalid_radius**2
-        out_keys = [None if far[i] else keys[row] for i, row in enumerate(nearest)]
-        graphs = [None if far[i] else table.graph(int(row)) for i, row in enumerate(nearest)]
-        return out_keys, graphs
+        options = []
+        for row_distances in distances:
+            near = [int(row) for row in np.argsort(row_distances)[:OPTIONS] if row_distances[row] <= invalid_radius**2]
+            options.append([(keys[row], table.graph(row)) for row in near])
+        return options
 
     problem = BOProblem(space=space, table=table, latents=latents, mode=mode,
                         oracle=LookupOracle.from_table(table, "planted"), oracle_name="planted",
@@ -83,9 +86,12 @@ def planted_problem(mode: str = "decode", seed: int = 0, invalid_radius: float =
     return problem
 
 
-# small and quick: a 32-point GP, few acquisition restarts
-PLANTED_CONFIG = BOConfig(rounds=4, batch_size=5, gp_inducing=32, gp_iterations=4, num_restarts=2,
-                          raw_samples=32, acq_maxiter=20, population=10, tournament=3)
+# small and quick: a 32-point GP, few acquisition restarts; the paper protocol (half labelled)
+PLANTED_CONFIG = BOConfig(rounds=4, batch_size=5, protocol="paper", gp_inducing=32, gp_iterations=4,
+                          num_restarts=2, raw_samples=32, acq_maxiter=20, population=10, tournament=3)
+# the few-label protocol: 8 labelled architectures per seed, the exact GP
+FEW_LABEL_CONFIG = BOConfig(rounds=4, batch_size=5, protocol="few-label", init=8, candidates=256,
+                            pool_prune=200, population=10, tournament=3)
 
 
 def queries_to(result: dict, key: str) -> int | None:

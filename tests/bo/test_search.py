@@ -40,24 +40,34 @@ def test_decode_mode_records_points_and_counts(tmp_path):
     result = run_search(problem, make_method("dvae", config), 0, config, tmp_path / "dvae.json")
     assert len(result["rounds"]) == 2 and result["complete"]
     for record in result["rounds"]:
-        assert np.array(record["points"]).shape == (3, 2)
-        counts = sum(record[f"n_{s}"] for s in ("new", "duplicate", "invalid", "unknown"))
-        assert counts == len(record["keys"]) == 3
-        assert record["info"]["gp_points"] >= 128
-    assert result["rounds"][1]["info"]["gp_points"] == result["rounds"][0]["info"]["gp_points"] + 3
+        queries = len(record["keys"])
+        assert len(record["points"]) == queries and all(len(point) == 2 for point in record["points"])
+        assert record["status"] == ["new"] * queries  # re-drawn, never a wasted query
+        assert queries + record["n_short"] == 3
+        assert record["info"]["points_decoded"] >= queries and record["info"]["gp_points"] >= 128
+    first = result["rounds"][0]
+    assert result["rounds"][1]["info"]["gp_points"] == first["info"]["gp_points"] + len(first["keys"])
 
 
-def test_invalid_points_are_counted_and_refit_uses_the_worst_value(tmp_path):
-    config = dataclasses.replace(PLANTED_CONFIG, rounds=2, batch_size=3)
+def test_invalid_decodes_are_redrawn_and_cost_no_query(tmp_path):
+    config = dataclasses.replace(PLANTED_CONFIG, rounds=2, batch_size=3, max_redraws=2)
     problem = planted_problem("decode", seed=0, invalid_radius=0.0)  # nothing decodes
     result = run_search(problem, make_method("random-prior", config), 0, config, tmp_path / "rp.json")
-    assert [r["n_invalid"] for r in result["rounds"]] == [3, 3]
+    assert [r["n_invalid"] for r in result["rounds"]] == [0, 0]
+    assert [r["n_short"] for r in result["rounds"]] == [3, 3]
+    assert [r["info"]["redrawn_invalid"] for r in result["rounds"]] == [9, 9]  # 3 batches of 3 points
     assert result["rounds"][-1]["best_so_far"] is None
+
+
+def test_the_sparse_refit_gives_invalid_queries_the_worst_value():
+    from core.bo.history import Query
     from core.bo.methods.dvae import surrogate_data
 
-    X, y = surrogate_data(problem, History.from_rounds(result["rounds"]))
-    assert len(X) == len(problem.train_rows) + 6
-    assert np.all(y[-6:] == problem.table.y[problem.train_rows].min())
+    problem = planted_problem("decode", seed=0)
+    history = History([Query(None, None, None, "invalid", point=np.zeros(2)) for _ in range(2)])
+    X, y = surrogate_data(problem, history)
+    assert len(X) == len(problem.train_rows) + 2
+    assert np.all(y[-2:] == problem.table.y[problem.train_rows].min())
 
 
 class Scripted(Method):

@@ -18,7 +18,7 @@ def make_method(name: str, config: BOConfig, device="cpu") -> Method:
     if name == "dvae":
         return DVAESearch(config, device)
     if name == "random-prior":
-        return RandomPrior()
+        return RandomPrior(config.max_redraws)
     if name == "random-search":
         return RandomSearch()
     if name == "evolution":

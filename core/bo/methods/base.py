@@ -10,6 +10,7 @@ from ...spaces.graph import Graph
 from ..history import History
 from ..oracle import Evaluation
 from ..problem import BOProblem
+from ..seeds import derived_seed  # noqa: F401  (re-exported: the methods import it from here)
 
 
 @dataclass
@@ -47,11 +48,6 @@ class Method:
         raise NotImplementedError
 
 
-def derived_seed(*parts: int) -> int:
-    """A 32-bit seed from integers (e.g. ``(seed, round)``), stable across runs and machines."""
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
-
-
 def unobserved_rows(problem: BOProblem, history: History) -> np.ndarray:
     """The candidate rows (unobserved at the start) not queried since."""
     queried = history.queried_keys()
@@ -61,10 +57,3 @@ def unobserved_rows(problem: BOProblem, history: History) -> np.ndarray:
 
 def table_graphs(problem: BOProblem, rows: np.ndarray) -> list[Graph]:
     return [problem.table.graph(int(row)) for row in rows]
-
-
-def nearest_rows(problem: BOProblem, z: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each point of ``z`` (``q x d``), the row of ``rows`` with the nearest latent mean."""
-    latents = problem.latents[rows]  # m x d
-    distances = ((z[:, None, :] - latents[None, :, :]) ** 2).sum(-1)  # q x m
-    return rows[np.argmin(distances, axis=1)]

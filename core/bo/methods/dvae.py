@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
 
 from ...gp import SparseGP, fit_sparse_gp, refit_variational
 from ..acquisition import incumbent, propose_from_pool, propose_in_box
+from ..batch import to_unit
 from ..config import BOConfig
 from ..history import History
 from ..problem import BOProblem
+from ..redraw import draw_queries
+from ..regions import region_bounds, replay_trust_region
 from .base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
+from .exact_search import nearest_distance, propose_exact
 
 
 def surrogate_data(problem: BOProblem, history: History) -> tuple[np.ndarray, np.ndarray]:
@@ -29,34 +34,39 @@ def surrogate_data(problem: BOProblem, history: History) -> tuple[np.ndarray, np
 
 
 class DVAESearch(Method):
-    """Sparse GP on latent means + a believer batch of LogEI; decode mode decodes the chosen points,
-    pool mode picks unobserved dataset architectures by their latent means.
+    """BO in the run's latent space. ``config.surrogate`` picks the surrogate:
 
-    The surrogate of every round has ``q(u)`` fitted to everything observed so far. With
-    ``config.gp_refit == "variational"`` (default) the kernel, noise, mean and inducing points
-    come from one sparse-GP fit on the training latents, seeded by the search's round-0 seed,
-    and ``q(u)`` is then set to its exact optimum on all observations every round (0.4 s
-    instead of 6 s for a fit on nbg-cora's 23.6k points; 50 new points a round barely move
-    the kernel). The fit is kept in memory, and a resumed search redoes it from the same
-    seed, so it is the same fit. ``"full"`` refits everything every round, like the reference.
+    * ``exact`` (the few-label protocol's): :mod:`.exact_search`.
+    * ``sparse`` (the paper protocol's): a sparse GP on latent means + a believer batch of
+      LogEI; decode mode optimises it in the region's box and decodes with re-draws, pool
+      mode picks unobserved dataset architectures by their latent means.
+
+    The sparse surrogate of every round has ``q(u)`` fitted to everything observed so far.
+    With ``config.gp_refit == "variational"`` (default) the kernel, noise, mean and inducing
+    points come from one sparse-GP fit on the training latents, seeded by the search's
+    round-0 seed, and ``q(u)`` is then set to its exact optimum on all observations every
+    round (0.4 s instead of 6 s for a fit on nbg-cora's 23.6k points; 50 new points a round
+    barely move the kernel). The fit is kept in memory, and a resumed search redoes it from
+    the same seed, so it is the same fit. ``"full"`` refits everything every round, like the
+    reference.
 
     Args:
         config: GP and acquisition settings.
-        device: where the GP trains.
+        device: where the sparse GP trains.
     """
 
     name = "dvae"
     uses_decoder = True
 
     def __init__(self, config: BOConfig, device="cpu"):
-        self.config = config
+        self.config = config.resolved()
         self.device = device
         self._kernel_fits: dict[tuple[int, int], SparseGP] = {}  # (id(problem), seed) -> fit
 
     def _surrogate(self, problem: BOProblem, history: History, seed: int,
                    round_index: int) -> tuple[SparseGP, np.ndarray]:
-        """The round's GP on everything observed (see the class docstring), and its inputs
-        ``X`` (``n x d``)."""
+        """The round's sparse GP on everything observed (see the class docstring), and its
+        inputs ``X`` (``n x d``)."""
         config = self.config
         X, y = surrogate_data(problem, history)
         options = dict(num_inducing=config.gp_inducing, iterations=config.gp_iterations, lr=config.gp_lr,
@@ -71,7 +81,8 @@ class DVAESearch(Method):
 
     def propose(self, problem: BOProblem, history: History, batch_size: int, seed: int,
                 round_index: int) -> Proposal:
-        config = self.config
+        if self.config.surrogate == "exact":
+            return propose_exact(problem, history, self.config, batch_size, seed, round_index)
         info: dict = {}
         started = time.perf_counter()
         gp, X = self._surrogate(problem, history, seed, round_index)
@@ -86,14 +97,46 @@ class DVAESearch(Method):
             info["acquisition_seconds"] = time.perf_counter() - started
             keys = [problem.table.keys[row] for row in chosen]
             return Proposal(keys, table_graphs(problem, chosen), problem.latents[chosen], info=info)
+        return self._decode(problem, history, gp, best_f, batch_size, seed, info)
 
-        z = propose_in_box(gp, problem.lower, problem.upper, batch_size, best_f, seed,
-                           num_restarts=config.num_restarts, raw_samples=config.raw_samples,
-                           maxiter=config.acq_maxiter)
-        info["acquisition_seconds"] = time.perf_counter() - started
+    def _decode(self, problem: BOProblem, history: History, gp: SparseGP, best_f: float, batch_size: int,
+                seed: int, info: dict) -> Proposal:
+        """Decode mode: batches of LogEI points in the region's box, decoded with re-draws."""
+        config = self.config
+        lower, upper = self._box(problem, history, gp, batch_size)
         started = time.perf_counter()
-        keys, graphs = problem.decoder(z, seed)
-        info["decode_seconds"] = time.perf_counter() - started
-        predicted, _ = gp.predict(z, include_noise=False)
-        info["predicted_at_points"] = predicted.tolist()
-        return Proposal(keys, graphs, z, info=info)
+        pending: list[np.ndarray] = []
+
+        def batches():
+            for attempt in range(1 + config.max_redraws):
+                z = propose_in_box(gp, lower, upper, batch_size, best_f, derived_seed(seed, attempt),
+                                   num_restarts=config.num_restarts, raw_samples=config.raw_samples,
+                                   maxiter=config.acq_maxiter, pending=np.stack(pending) if pending else None)
+                pending.extend(z)
+                yield z
+
+        counter = itertools.count()
+        drawn = draw_queries(batches(), lambda z: problem.decoder(z, derived_seed(seed, 1000 + next(counter))),
+                             set(problem.train_keys) | history.queried_keys(), batch_size)
+        points = np.stack(drawn.points) if drawn.points else np.zeros((0, len(lower)))
+        info.update(drawn.info(), decode_seconds=time.perf_counter() - started, region=config.region,
+                    distance_to_data=nearest_distance(points, problem.reference_latents))
+        if len(points):
+            info["predicted_at_points"] = gp.predict(points, include_noise=False)[0].tolist()
+        return Proposal(drawn.keys, drawn.graphs, points, info=info)
+
+    def _box(self, problem: BOProblem, history: History, gp: SparseGP, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The region's box in latent coordinates (``box``: the training latents', as the reference)."""
+        config = self.config
+        if config.region == "box":
+            return problem.lower, problem.upper
+        span = np.maximum(problem.upper - problem.lower, 1e-12)
+        reference = to_unit(problem.reference_latents, problem.lower, problem.upper)
+        X, y = surrogate_data(problem, history)
+        center = to_unit(X[int(np.argmax(y))][None], problem.lower, problem.upper)[0]
+        lengthscale = gp.model.covar_module.base_kernel.lengthscale.detach().cpu().double().numpy().reshape(-1) / span
+        state = replay_trust_region(history.round_bests, float(np.max(problem.table.y[problem.train_rows])),
+                                    len(span), batch_size)
+        lower, upper = region_bounds(config.region, reference, center=center, lengthscale=lengthscale,
+                                     length=state.length, quantile=config.quantile)
+        return problem.lower + lower * span, problem.lower + upper * span

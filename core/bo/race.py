@@ -1,0 +1,163 @@
+"""The race: every method against regularised evolution, per query budget.
+
+For each run, method and budget (50, 100, 200, 500 queries), over the seeds that reached
+the budget:
+
+* the best value found within the budget, mean ± standard error;
+* its regret to the best of the space (``problem.space_best`` of the result file);
+* its rank in the space, ties by value at :data:`core.bo.oracle.RANK_TOLERANCE`;
+* the share of seeds that found a top-10 and a top-100 cell;
+* a paired Wilcoxon signed-rank test (``scipy.stats.wilcoxon``, two-sided, pairs by seed)
+  of the best found against ``evolution``'s, with the mean paired difference.
+
+Only ``new`` queries count: never the start's labels, never a duplicate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import wilcoxon
+
+from .summary import load_results
+
+BUDGETS = (50, 100, 200, 500)  # queries after which the race is reported
+REFERENCE = "evolution"  # the method every other is tested against
+
+
+def new_queries(result: dict) -> list[tuple[float | None, int | None]]:
+    """``(value, rank)`` of each query in order; ``(None, None)`` unless its status is ``new``."""
+    found = []
+    for record in result["rounds"]:
+        ranks = record.get("ranks") or [None] * len(record["values"])
+        for value, rank, status in zip(record["values"], ranks, record["status"]):
+            found.append((value, rank) if status == "new" else (None, None))
+    return found
+
+
+def at_budget(result: dict, budget: int) -> tuple[float | None, int | None] | None:
+    """The best value and best rank among the first ``budget`` queries; ``None`` when the
+    search has made fewer queries and is not complete (it has not reached the budget yet)."""
+    queries = new_queries(result)
+    if len(queries) < budget and not result.get("complete"):
+        return None
+    values = [v for v, _ in queries[:budget] if v is not None]
+    ranks = [r for _, r in queries[:budget] if r is not None]
+    return (max(values) if values else None), (min(ranks) if ranks else None)
+
+
+def _mean_se(values: list[float]) -> tuple[float, float]:
+    array = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    if len(array) == 0:
+        return float("nan"), float("nan")
+    se = float(array.std(ddof=1) / np.sqrt(len(array))) if len(array) > 1 else float("nan")
+    return float(array.mean()), se
+
+
+def paired_wilcoxon(best: dict[int, float | None], reference: dict[int, float | None]) -> tuple[float, float, int]:
+    """Mean paired difference, two-sided Wilcoxon p, and the number of pairs (seeds in both
+    with a value). ``p`` is 1 when every difference is zero and NaN with fewer than 2 pairs."""
+    seeds = sorted(s for s in best if best[s] is not None and reference.get(s) is not None)
+    if not seeds:
+        return float("nan"), float("nan"), 0
+    differences = np.array([best[s] - reference[s] for s in seeds], dtype=np.float64)
+    if len(seeds) < 2:
+        return float(differences.mean()), float("nan"), len(seeds)
+    if np.all(np.abs(differences) < 1e-12):
+        return 0.0, 1.0, len(seeds)
+    return float(differences.mean()), float(wilcoxon(differences).pvalue), len(seeds)
+
+
+def race_frame(run_dirs: list[Path], budgets: tuple[int, ...] = BUDGETS) -> pd.DataFrame:
+    """One row per run, method and budget (columns in the module docstring).
+
+    Columns:
+        run, space, protocol, mode, method, budget, seeds, best_mean, best_se, regret_mean,
+        regret_se, rank_mean, rank_median, top10_share, top100_share, vs_reference (mean paired
+        difference to evolution), p_value (Wilcoxon), pairs, space_best.
+
+    Example:
+        >>> print(race_markdown(race_frame([Path("runs/nbg-cora-learned")])))
+    """
+    rows = []
+    for run_dir in run_dirs:
+        groups: dict[str, list[dict]] = {}
+        for result in load_results(run_dir):
+            groups.setdefault(result["method"], []).append(result)
+        for budget in budgets:
+            at = {method: {r["seed"]: at_budget(r, budget) for r in group} for method, group in groups.items()}
+            reference = {s: v[0] for s, v in at.get(REFERENCE, {}).items() if v is not None}
+            for method, group in groups.items():
+                reached = {seed: found for seed, found in at[method].items() if found is not None}
+                if reached:
+                    rows.append(_race_row(run_dir, group[0], method, budget, reached,
+                                          None if method == REFERENCE else reference))
+    return pd.DataFrame(rows)
+
+
+def _race_row(run_dir: Path, first: dict, method: str, budget: int,
+              reached: dict[int, tuple[float | None, int | None]], reference: dict | None) -> dict:
+    problem = first["problem"]
+    space_best = problem.get("space_best")
+    best = [v for v, _ in reached.values()]
+    ranks = [r for _, r in reached.values() if r is not None]
+    regrets = [None if v is None or space_best is None else space_best - v for v in best]
+    row = {"run": str(run_dir), "space": problem.get("space"), "protocol": problem.get("protocol", "paper"),
+           "mode": problem.get("mode"), "method": method, "budget": budget, "seeds": len(reached),
+           "space_best": space_best}
+    row["best_mean"], row["best_se"] = _mean_se(best)
+    row["regret_mean"], row["regret_se"] = _mean_se(regrets)
+    row["rank_mean"] = float(np.mean(ranks)) if ranks else float("nan")
+    row["rank_median"] = float(np.median(ranks)) if ranks else float("nan")
+    row["top10_share"] = sum(r <= 10 for r in ranks) / len(reached) if ranks else float("nan")
+    row["top100_share"] = sum(r <= 100 for r in ranks) / len(reached) if ranks else float("nan")
+    delta, p_value, pairs = (float("nan"), float("nan"), 0) if reference is None else \
+        paired_wilcoxon({s: v for s, (v, _) in reached.items()}, reference)
+    row.update(vs_reference=delta, p_value=p_value, pairs=pairs)
+    return row
+
+
+def _number(value: float, digits: int) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+
+
+def race_markdown(frame: pd.DataFrame) -> str:
+    """The race as a Markdown table, one row per run, method and budget."""
+    header = ["run", "method", "queries", "seeds", "best found (mean ± s.e.)", "regret (mean ± s.e.)",
+              "rank (mean / median)", "top-10", "top-100", f"vs {REFERENCE}: Δ, Wilcoxon p"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, row in frame.sort_values(["run", "budget"], kind="stable").iterrows():
+        versus = "–" if pd.isna(row["vs_reference"]) else \
+            f"{row['vs_reference']:+.4f}, p = {_number(row['p_value'], 3)} (n = {int(row['pairs'])})"
+        cells = [Path(row["run"]).name, row["method"], str(int(row["budget"])), str(int(row["seeds"])),
+                 f"{_number(row['best_mean'], 4)} ± {_number(row['best_se'], 4)}",
+                 f"{_number(row['regret_mean'], 4)} ± {_number(row['regret_se'], 4)}",
+                 f"{_number(row['rank_mean'], 1)} / {_number(row['rank_median'], 0)}",
+                 f"{_number(100 * row['top10_share'], 0)} %", f"{_number(100 * row['top100_share'], 0)} %", versus]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def regret_curves(run_dir: Path, space_best: float | None = None) -> pd.DataFrame:
+    """Regret to the space's best after each query, for every method and seed of a run.
+
+    Args:
+        run_dir: the run with ``bo/`` results.
+        space_best: the best value of the space; default: each result file's ``space_best``
+            (files written before it was recorded need it given).
+
+    Returns:
+        Columns ``method``, ``seed``, ``queries`` (1, 2, ...), ``regret`` (NaN until the first
+        new value, and where the result file does not record ``space_best``).
+    """
+    frames = []
+    for result in load_results(run_dir):
+        best_value = result["problem"].get("space_best") if space_best is None else space_best
+        values = np.array([np.nan if v is None else v for v, _ in new_queries(result)], dtype=np.float64)
+        best = pd.Series(values, dtype=np.float64).cummax().ffill().to_numpy()  # NaN until the first value
+        regret = (best_value - best) if best_value is not None else np.full(len(values), np.nan)
+        frames.append(pd.DataFrame({"method": result["method"], "seed": result["seed"],
+                                    "queries": np.arange(1, len(values) + 1), "regret": regret}))
+    return pd.concat(frames, ignore_index=True)
