@@ -22,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
 from .evaluate import decode_many
+from .evaluate import EVAL_GP_EPOCHS
 from .gp_metrics import gp_test_metrics
 from .models.dvae import DVAE
 from .runs import atomic_write_json
@@ -42,6 +43,7 @@ class BenchCase:
 CASES = [
     BenchCase("paper b32", PRESETS["paper"].hidden_dim, PRESETS["paper"].latent_dim, 32),
     BenchCase("paper b128", PRESETS["paper"].hidden_dim, PRESETS["paper"].latent_dim, 128),
+    BenchCase("fast", PRESETS["fast"].hidden_dim, PRESETS["fast"].latent_dim, PRESETS["fast"].batch_size),
     BenchCase("quick", PRESETS["quick"].hidden_dim, PRESETS["quick"].latent_dim, PRESETS["quick"].batch_size),
 ]
 
@@ -180,7 +182,7 @@ def evaluate_protocol_seconds(case: BenchCase, device: torch.device, precision: 
     w = rng.standard_normal(case.latent_dim)
     started = time.perf_counter()
     gp_test_metrics(x_train, np.sin(x_train @ w), x_test, np.sin(x_test @ w), seeds=gp_seeds, device=device,
-                    progress=False)
+                    iterations=EVAL_GP_EPOCHS, progress=False)
     gp_seconds = time.perf_counter() - started
     return {
         "evaluate_decode_seconds": decode_seconds,
