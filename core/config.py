@@ -9,6 +9,7 @@ from typing import Any, Literal
 Encoding = Literal["onehot", "learned"]
 Precision = Literal["fp32", "bf16"]
 Schedule = Literal["plateau", "cosine", "constant"]
+Split = Literal["train", "all"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class TrainConfig:
     monitor_prior_points: int = 200  # fixed prior points for the per-epoch valid_prior
     stop_at_recon: float | None = None  # end once recon_greedy >= this and valid_prior >= stop_at_valid
     stop_at_valid: float = 0.99  # the validity a stop_at_recon stop also needs
+    split: Split = "train"  # graphs trained on: the training split, or "all" architectures (the VAE never sees y)
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
             raise RunFileError(out, f"already holds a run ({', '.join(existing)})",
                                fix="pass --resume to continue it, or choose another --out")
 
-    train_index = table.indices("train")
+    train_index = table.indices("train") if train_config.split == "train" else np.arange(len(table))
     if len(train_index) == 0:
         raise OpEmbedError(f"{space.name}: the training split is empty")
     model = build_model(model_config, train_config.seed).to(device)

@@ -52,6 +52,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--monitor-prior-points", type=int, default=200,
                         help="prior points greedily decoded after each epoch for valid_prior")
     parser.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
+    parser.add_argument("--split", choices=["train", "all"], default="train",
+                        help="graphs to train on: the training split, or all architectures (the few-label BO "
+                             "protocol's unsupervised pretraining; the VAE never sees accuracies) (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
@@ -151,7 +154,7 @@ def train_main(args: argparse.Namespace) -> None:
         kl_warmup_epochs=args.kl_warmup_epochs, seed=args.seed, checkpoint_every=args.checkpoint_every,
         precision=args.precision, monitor_graphs=args.monitor_graphs,
         monitor_prior_points=args.monitor_prior_points, stop_at_recon=args.stop_at_recon,
-        stop_at_valid=args.stop_at_valid,
+        stop_at_valid=args.stop_at_valid, split=args.split,
     )
     if args.no_stop:
         train_config = dataclasses.replace(train_config, stop_at_recon=None)

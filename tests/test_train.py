@@ -196,3 +196,19 @@ def test_a_killed_cosine_run_resumes_to_the_weights_of_an_unbroken_run(small_spa
     resumed = torch.load(tmp_path / "broken" / runs.MODEL, weights_only=True)["state_dict"]
     for name in whole:
         assert torch.equal(whole[name], resumed[name]), name
+
+
+def test_split_all_trains_on_every_architecture_and_never_reads_y(small_space, tmp_path):
+    space, table = small_space
+    model_config, train_config = _configs(space, 1)
+    everything = dataclasses.replace(train_config, split="all")
+    train_run(space, table, model_config, everything, tmp_path / "all", torch.device("cpu"), progress=False)
+    train_run(space, table, model_config, train_config, tmp_path / "train", torch.device("cpu"), progress=False)
+    assert runs.load_config(tmp_path / "all")["train"]["split"] == "all"
+    blind = dataclasses.replace(table, y=np.full(len(table), np.nan), y_test=None)
+    train_run(space, blind, model_config, everything, tmp_path / "blind", torch.device("cpu"), progress=False)
+    seen, unseen = runs.load_model(tmp_path / "all")[0], runs.load_model(tmp_path / "blind")[0]
+    for name, weight in seen.state_dict().items():  # y replaced by NaN: the very same weights
+        torch.testing.assert_close(weight, unseen.state_dict()[name], rtol=0, atol=0)
+    trained, split = runs.load_model(tmp_path / "train")[0], runs.load_model(tmp_path / "all")[0]
+    assert any(not torch.equal(a, b) for a, b in zip(trained.state_dict().values(), split.state_dict().values()))
