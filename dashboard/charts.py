@@ -341,6 +341,16 @@ def bo_curves(runs: Sequence[Run]) -> Report | None:
     return _bo_curves(_bo_key(runs), runs)
 
 
+@figure_cache(8)
+def _bo_regret(key: tuple, _runs: Sequence[Run]) -> Report | None:
+    return best_cells.bo_regret(_opened(_runs))
+
+
+def bo_regret(runs: Sequence[Run]) -> Report | None:
+    """Regret to the space's best against queries (mean ± s.e.) of the runs with BO results, or ``None``."""
+    return _bo_regret(_bo_key(runs), runs)
+
+
 def bo_summary(runs: Sequence[Run]) -> pd.DataFrame | None:
     """The BO summary table of the runs with results, or ``None``."""
     return _bo_summary(_bo_key(runs), runs)
@@ -352,7 +362,8 @@ RECIPES = Recipes(
     latent_map=latent_map, embedding_heatmap=embedding_heatmap, embedding_scatter=embedding_scatter,
     embedding_trajectory=embedding_trajectory, distance_figure=distance_figure, knn_spread=knn_spread,
     top_cells=top_cells, property_scatter=property_scatter, property_correlation=property_correlation,
-    property_latent_fit=property_latent_fit, bo_curves=bo_curves, interpolation=interpolation,
+    property_latent_fit=property_latent_fit, bo_curves=bo_curves, bo_regret=bo_regret,
+    interpolation=interpolation,
     great_circle=great_circle,
 )
 

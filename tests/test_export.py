@@ -77,7 +77,7 @@ def test_build_all_figures(two_runs):
         "training_curves", "metrics_table", "latent_pca", "embedding_heatmap_onehot", "embedding_heatmap_learned",
         "embedding_scatter_learned", "embedding_trajectory_learned", "smoothness_edit_distance",
         "smoothness_accuracy_gap", "knn_spread", "property_correlation_enas3", "top_architectures_enas3",
-        "property_latent_r2", "interpolation_onehot", "great_circle_learned", "bo_best_so_far",
+        "property_latent_r2", "interpolation_onehot", "great_circle_learned", "bo_best_so_far", "bo_regret",
     }
     assert expected <= set(figures)
     for name, (fig, data) in figures.items():

@@ -5,26 +5,36 @@ One concept per module:
 * :mod:`.config`: ``BOConfig``, the experiment's settings.
 * :mod:`.problem`: ``BOProblem`` (space, table, latents, oracle, decoder) and ``load_problem``.
 * :mod:`.oracle`: scoring a key (bench / dataset lookup, or a user ``module:function``).
-* :mod:`.decoding`: latent points to architectures by a majority vote over stochastic decodes.
-* :mod:`.posterior_models`, :mod:`.acquisition`: believer batches of LogEI on the sparse GP.
+* :mod:`.decoding`: latent points to architectures, ranked by votes over stochastic decodes.
+* :mod:`.posterior_models`, :mod:`.acquisition`: believer batches of LogEI on the sparse GP
+  (the paper protocol's).
 * :mod:`.mutation`: one-step neighbours of a graph.
 * :mod:`.methods`: ``dvae``, ``random-prior``, ``random-search``, ``evolution``.
 * :mod:`.history`, :mod:`.loop`: queries so far; the resumable round loop.
-* :mod:`.summary`: curves and the summary table; :mod:`.cli`: the commands.
+* :mod:`.protocols`: what is labelled at the start (``few-label``, ``paper``).
+* :mod:`.exact_gp`, :mod:`.batch`: the few-label surrogate and its diverse batches.
+* :mod:`.regions`, :mod:`.redraw`: where decode mode looks; re-drawing observed decodes.
+* :mod:`.summary`: curves and the summary table; :mod:`.race`: the per-budget race and
+  regret; :mod:`.cli`: the commands.
 """
 
 from .config import METHODS, MODES, BOConfig
 from .loop import result_path, run_search
 from .problem import BOProblem, load_problem
+from .race import BUDGETS, race_frame, race_markdown, regret_curves
 from .summary import best_so_far_curves, summarise_bo, summary_markdown
 
 __all__ = [
+    "BUDGETS",
     "METHODS",
     "MODES",
     "BOConfig",
     "BOProblem",
     "best_so_far_curves",
     "load_problem",
+    "race_frame",
+    "race_markdown",
+    "regret_curves",
     "result_path",
     "run_search",
     "summarise_bo",

@@ -154,7 +154,7 @@ def regret_curves(run_dir: Path, space_best: float | None = None) -> pd.DataFram
     """
     frames = []
     for result in load_results(run_dir):
-        best_value = result["problem"].get("space_best") if space_best is None else space_best
+        best_value = result.get("problem", {}).get("space_best") if space_best is None else space_best
         values = np.array([np.nan if v is None else v for v, _ in new_queries(result)], dtype=np.float64)
         best = pd.Series(values, dtype=np.float64).cummax().ffill().to_numpy()  # NaN until the first value
         regret = (best_value - best) if best_value is not None else np.full(len(values), np.nan)

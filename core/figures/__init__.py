@@ -5,7 +5,7 @@ One module per concern; every figure shares :mod:`.style` (white template, fonts
 colour per operation from :func:`op_colors`, one per run from :func:`run_colors`).
 """
 
-from .bo import best_so_far_figure
+from .bo import best_so_far_figure, regret_figure
 from .cells import cell_figure, cell_layout, cells_row
 from .embeddings import embedding_heatmap, embedding_scatter, embedding_similarity, embedding_trajectory, onehot_vectors
 from .latent import latent_scatter
@@ -35,6 +35,7 @@ __all__ = [
     "property_correlation_bar",
     "quality_curves",
     "property_scatter",
+    "regret_figure",
     "run_colors",
     "style_figure",
     "training_curves",

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from core.bo import best_so_far_curves, summarise_bo
-from core.figures import best_so_far_figure, cells_row, property_correlation_bar, property_scatter as scatter_figure
+from core.bo import best_so_far_curves, regret_curves, summarise_bo
+from core.figures import best_so_far_figure, cells_row, regret_figure, property_correlation_bar, property_scatter as scatter_figure
 from core.properties import architecture_properties, property_columns, property_correlations, property_label, \
     property_latent_fit as latent_fit
 from core.reports.labels import labelled, run_labels
@@ -102,6 +102,20 @@ def bo_curves(runs: Sequence[Run]) -> Report | None:
     curves = pd.concat([best_so_far_curves(run.path).assign(run=labels[run.path]) for run in with_bo],
                        ignore_index=True)
     return best_so_far_figure(curves, y_label=f"best {with_bo[0].space.objective_name} found"), curves
+
+
+def bo_regret(runs: Sequence[Run]) -> Report | None:
+    """Regret to the best of the space against queries (mean ± standard error over seeds)
+    per method and run; the data: method, seed, queries, regret, run. The space's best is
+    the best of the run's table (every cell for NAS-Bench-Graph, the dataset for ENAS), so
+    result files that do not record it are drawn too. ``None`` when no run has results."""
+    labels = dict(zip((run.path for run in runs), run_labels(runs)))
+    with_bo = runs_with_bo(runs)
+    if not with_bo:
+        return None
+    curves = pd.concat([regret_curves(run.path, space_best=float(np.max(run.table.y))).assign(run=labels[run.path])
+                        for run in with_bo], ignore_index=True)
+    return regret_figure(curves, y_label=f"regret in {with_bo[0].space.objective_name}"), curves
 
 
 def bo_summary(runs: Sequence[Run]) -> pd.DataFrame | None:

@@ -37,6 +37,7 @@ class Recipes:
     property_correlation: Callable = best_cells.property_correlation
     property_latent_fit: Callable = best_cells.property_latent_fit
     bo_curves: Callable = best_cells.bo_curves
+    bo_regret: Callable = best_cells.bo_regret
     interpolation: Callable = walks.interpolation
     great_circle: Callable = walks.great_circle
 
@@ -89,6 +90,7 @@ def _space_figures(runs: list[Run], suffix: str, settings: ReportSettings, proje
     found[f"property_correlation_{tag}"] = recipes.property_correlation(first)
     found[f"property_latent_r2{suffix}"] = recipes.property_latent_fit(runs)
     found[f"bo_best_so_far{suffix}"] = recipes.bo_curves(runs)
+    found[f"bo_regret{suffix}"] = recipes.bo_regret(runs)
     return found
 
 

@@ -36,7 +36,7 @@ with st.expander("Pearson r of every property"):
 
 st.subheader("Bayesian optimisation")
 try:
-    curves, summary = charts.bo_curves(runs), charts.bo_summary(runs)
+    curves, regret, summary = charts.bo_curves(runs), charts.bo_regret(runs), charts.bo_summary(runs)
 except OpEmbedError as error:
     st.error(state.error_line(error))
 else:
@@ -45,4 +45,5 @@ else:
                 "--seeds 10` writes them to RUN/bo/.")
     else:
         st.plotly_chart(curves[0], key="bo_curves", theme=None)
+        st.plotly_chart(regret[0], key="bo_regret", theme=None)
         st.dataframe(summary, hide_index=True, width="stretch")

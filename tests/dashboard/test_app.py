@@ -233,7 +233,7 @@ def test_best_cells_page_draws_bo_curves(tiny_runs, tmp_path):
     assert "No BO results" not in texts(at.info)
     summary = at.dataframe[-1].value
     assert list(summary["method"]) == ["sgp"] and int(summary["seeds"].iloc[0]) == 2
-    assert plotly_charts(at) == 4  # top cells, property scatter, correlations, BO curves
+    assert plotly_charts(at) == 5  # top cells, property scatter, correlations, BO curves, BO regret
 
 
 def test_latent_page_prefers_a_cached_umap(tiny_runs, tmp_path):
