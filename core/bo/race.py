@@ -39,9 +39,11 @@ def new_queries(result: dict) -> list[tuple[float | None, int | None]]:
 
 def at_budget(result: dict, budget: int) -> tuple[float | None, int | None] | None:
     """The best value and best rank among the first ``budget`` queries; ``None`` when the
-    search has made fewer queries and is not complete (it has not reached the budget yet)."""
+    search has made fewer queries, unless it asked for the budget and is complete (its pool
+    ran out: it found what it could)."""
     queries = new_queries(result)
-    if len(queries) < budget and not result.get("complete"):
+    requested = result.get("rounds_requested", len(result["rounds"])) * result.get("config", {}).get("batch_size", 0)
+    if len(queries) < budget and (not result.get("complete") or requested < budget):
         return None
     values = [v for v, _ in queries[:budget] if v is not None]
     ranks = [r for _, r in queries[:budget] if r is not None]
@@ -128,6 +130,8 @@ def race_markdown(frame: pd.DataFrame) -> str:
     header = ["run", "method", "queries", "seeds", "best found (mean ± s.e.)", "regret (mean ± s.e.)",
               "rank (mean / median)", "top-10", "top-100", f"vs {REFERENCE}: Δ, Wilcoxon p"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    if frame.empty:
+        return "\n".join(lines + ["(no search has reached any of these budgets)"])
     for _, row in frame.sort_values(["run", "budget"], kind="stable").iterrows():
         versus = "–" if pd.isna(row["vs_reference"]) else \
             f"{row['vs_reference']:+.4f}, p = {_number(row['p_value'], 3)} (n = {int(row['pairs'])})"

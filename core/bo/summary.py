@@ -161,7 +161,7 @@ def summary_markdown(frame: pd.DataFrame) -> str:
     # "(k/n)" after a cell: only k of n seeds had found a new architecture by then
     checkpoints = sorted(set(checkpoints), key=lambda c: int(c[len("best@"):]))
     header = ["run", "method", "seeds", *[f"best after {c[len('best@'):]} queries" for c in checkpoints],
-              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "queries to its best (median)", "s/round", "train best"]
+              "final best", "its test", "rank (mean)", "best rank", "invalid", "duplicate", "queries to its best (median)", "s/round", "start best (seed 0)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in frame.iterrows():
         rank_among = f" / {int(row['rank_among'])}" if pd.notna(row.get("rank_among")) else ""

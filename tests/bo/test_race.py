@@ -22,6 +22,7 @@ def result(method, seed, values, ranks, complete=True):
         rounds.append({"values": part, "ranks": part_ranks,
                        "status": ["invalid" if v is None else "new" for v in part]})
     return {"format": 2, "method": method, "seed": seed, "complete": complete, "config": {"batch_size": 2},
+            "rounds_requested": len(rounds),
             "problem": {"space": "s", "mode": "pool", "oracle": "o", "protocol": "few-label",
                         "space_best": SPACE_BEST}, "rounds": rounds}
 
@@ -52,7 +53,8 @@ def test_at_budget_counts_new_queries_only():
     data = result("dvae", 0, [0.5, None, 0.8, 0.2], [50, None, 3, 80])
     assert at_budget(data, 2) == (0.5, 50) and at_budget(data, 3) == (0.8, 3)
     assert at_budget({**data, "complete": False}, 9) is None  # not there yet
-    assert at_budget(data, 9) == (0.8, 3)  # complete and short: everything it found
+    assert at_budget(data, 9) is None  # asked for 4 queries: no 9-query figure
+    assert at_budget({**data, "rounds_requested": 5}, 9) == (0.8, 3)  # asked for 10, the pool ran out
 
 
 def test_race_frame_hand_worked(run_dir):
@@ -73,6 +75,7 @@ def test_race_frame_hand_worked(run_dir):
     assert evolution["p_value"].isna().all()
     table = race_markdown(frame)
     assert "| dvae | 4 | 3 | 0.8167 ± " in table and "67 %" in table
+    assert "no search has reached" in race_markdown(race_frame([run_dir], budgets=(50,)))
 
 
 def test_paired_wilcoxon_edge_cases():
