@@ -69,3 +69,15 @@ def test_no_query_is_spent_on_an_observed_architecture(tmp_path, config, mode):
         redrawn += sum(record["info"].get("redrawn_duplicate", 0) for record in result["rounds"])
     if mode == "decode":
         assert redrawn > 0  # the test did offer observed decodes
+
+
+@pytest.mark.parametrize("mode", ["pool", "decode"])
+def test_a_resumed_few_label_search_is_the_uninterrupted_one(tmp_path, mode):
+    strip = lambda rounds: [{k: v for k, v in r.items() if k not in ("seconds", "info")} for r in rounds]  # noqa: E731
+    problem = planted_problem(mode, seed=2)
+    three = dataclasses.replace(FEW_LABEL_CONFIG, rounds=3)
+    straight = run_search(problem, make_method("dvae", three), 1, three, tmp_path / "straight.json")
+    path = tmp_path / "resumed.json"
+    run_search(problem, make_method("dvae", three), 1, dataclasses.replace(three, rounds=1), path)
+    resumed = run_search(problem, make_method("dvae", three), 1, three, path)
+    assert strip(resumed["rounds"]) == strip(straight["rounds"])
