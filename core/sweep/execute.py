@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import time
@@ -89,6 +90,7 @@ def connect(address: str | None, cpus: int | None) -> None:
         ray.init(address="local", num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False,
                  object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
         return
+    _check_reachable(address)
     if address.startswith("ray://"):
         try:
             import grpc  # noqa: F401  (Ray Client's transport, in the ray[client] extra)
@@ -101,6 +103,21 @@ def connect(address: str | None, cpus: int | None) -> None:
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise OpEmbedError(
             f"--address {address}: no Ray cluster answered ({' '.join(str(error).split())[:200]})\n"
+            "  fix: start one with `ray start --head` (and `ray start --address HEAD:6379` on each other machine), "
+            "or leave --address out to start Ray here") from None
+
+
+def _check_reachable(address: str) -> None:
+    """A ``HOST:PORT`` (or ``ray://HOST:PORT``) that accepts no connection is reported at once;
+    Ray itself would retry for minutes. ``auto`` is left to Ray."""
+    match = re.fullmatch(r"(?:ray://)?\[?([^\[\]]+?)\]?:(\d+)", address)
+    if match is None:
+        return
+    try:
+        socket.create_connection((match.group(1), int(match.group(2))), timeout=10).close()
+    except OSError as error:
+        raise OpEmbedError(
+            f"--address {address}: no Ray cluster answered ({error.strerror or error})\n"
             "  fix: start one with `ray start --head` (and `ray start --address HEAD:6379` on each other machine), "
             "or leave --address out to start Ray here") from None
 
