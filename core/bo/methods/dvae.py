@@ -61,7 +61,7 @@ class DVAESearch(Method):
     def __init__(self, config: BOConfig, device="cpu"):
         self.config = config.resolved()
         self.device = device
-        self._kernel_fits: dict[tuple[int, int], SparseGP] = {}  # (id(problem), seed) -> fit
+        self._kernel_fits: dict[tuple, SparseGP] = {}  # (table, seed, start rows) -> fit
 
     def _surrogate(self, problem: BOProblem, history: History, seed: int,
                    round_index: int) -> tuple[SparseGP, np.ndarray]:
@@ -73,7 +73,7 @@ class DVAESearch(Method):
                        device=self.device, y_stats=problem.y_stats)
         if config.gp_refit == "full":
             return fit_sparse_gp(X, y, seed=derived_seed(seed, round_index), **options), X
-        key = (id(problem), int(seed))
+        key = (id(problem.table), int(seed), problem.train_rows.tobytes())  # a few-label start is per seed
         if key not in self._kernel_fits:
             X_train, y_train = surrogate_data(problem, History([]))
             self._kernel_fits = {key: fit_sparse_gp(X_train, y_train, seed=derived_seed(seed, 0), **options)}
