@@ -102,9 +102,10 @@ def connect(address: str | None, cpus: int | None) -> None:
         ray.init(address=address, **common)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise OpEmbedError(
-            f"--address {address}: no Ray cluster answered ({' '.join(str(error).split())[:200]})\n"
-            "  fix: start one with `ray start --head` (and `ray start --address HEAD:6379` on each other machine), "
-            "or leave --address out to start Ray here") from None
+            f"--address {address}: no Ray cluster let this machine in ({' '.join(str(error).split())[:200]})\n"
+            "  fix: a cluster started with `ray start --head` asks for its token: with --address HOST:PORT set "
+            "RAY_AUTH_MODE=token and give this machine the head's ~/.ray/auth_token (or run the sweep on the head "
+            "with --address auto)") from None
 
 
 def _check_reachable(address: str) -> None:
