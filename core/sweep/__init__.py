@@ -9,7 +9,10 @@ Modules, one concept each:
   steps they wait for (:class:`~core.sweep.plan.Cell`, :class:`~core.sweep.plan.Step`).
 * :mod:`.completion`: whether a step's outputs already exist and are complete (skipped).
 * :mod:`.records`: what each finished or failed step left in ``OUT/.sweep/`` (wall time, log).
-* :mod:`.step_process`: the process a Ray task starts for one step (threads, then the CLI).
+* :mod:`.step_process`: the child process that runs one step (threads, then the CLI), or
+  reads the steps' commands with the command line's own parsers.
+* :mod:`.child`: how that child is started (command, ``PYTHONPATH``); the sweep never
+  imports ``core.__main__``, which imports it.
 * :mod:`.execute`: Ray: start or join a cluster, run the steps in dependency order, retry once.
 * :mod:`.progress`: one bar per step kind and the cells done, running and failed.
 * :mod:`.summary`: ``summary.csv`` and ``summary.md`` at the end.
