@@ -80,7 +80,7 @@ def quality_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
         >>> fig = quality_curves({"DVAE-EMB": Run.open("runs/a").history})
     """
     titles = [f"{label} vs wall time" for _, label in QUALITY_PARTS] + [f"{label} vs epoch" for _, label in QUALITY_PARTS]
-    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.1, vertical_spacing=0.16)
+    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.1, vertical_spacing=0.24)
     kept = {run: history for run, history in histories.items() if has_quality_columns(history)}
     colors = run_colors(kept)
     for run, history in kept.items():
@@ -102,4 +102,4 @@ def quality_curves(histories: dict[str, pd.DataFrame]) -> go.Figure:
     fig.update_xaxes(title_text="epoch", row=2)
     fig.update_yaxes(title_text="%", range=[0, 101], col=1)
     fig.update_yaxes(range=[0, 101], col=2)
-    return style_figure(fig, "Time to quality", height=600)
+    return style_figure(fig, "Time to quality", height=650)
