@@ -22,7 +22,7 @@ from .evaluate import EVAL_GP_EPOCHS, EvalConfig, evaluate_run
 from .export import export_runs
 from .metrics_table import format_metrics_table
 from .projection import METHODS, load_or_compute_projection
-from .quality_table import quality_table, to_markdown
+from .quality_table import quality_table, seed_summary, to_markdown
 from .recon_bound import recon_bound
 from .runs import load_table
 from .smoothness import write_smoothness
@@ -178,10 +178,23 @@ def _cmd_export(args) -> None:
 
 def _add_quality(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+")
+    p.add_argument("--targets", default="0.9,0.99",
+                   help="comma-separated recon_greedy shares to time (default 0.9,0.99)")
+    p.add_argument("--by-encoding", action="store_true",
+                   help="also pool the runs of one space, encoding and recipe (seeds): mean ± std")
 
 
 def _cmd_quality(args) -> None:
-    print(to_markdown(quality_table(args.runs)))
+    try:
+        targets = tuple(float(t) for t in args.targets.split(",") if t.strip())
+    except ValueError:
+        targets = ()
+    if not targets or not all(0 < t <= 1 for t in targets):
+        raise OpEmbedError(f"--targets {args.targets}: give shares in (0, 1], e.g. --targets 0.5,0.75")
+    print(to_markdown(quality_table(args.runs, targets)))
+    if args.by_encoding:
+        print()
+        print(to_markdown(seed_summary(args.runs, targets)))
 
 
 def _add_recon_bound(p: argparse.ArgumentParser) -> None:
