@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import get_args
 
 from . import runs
-from .config import PRESETS, ModelConfig
+from .config import PRESETS, Encoding, ModelConfig
 from .devices import resolve_device
 from .errors import OpEmbedError
 from .spaces import get_space
@@ -21,7 +22,7 @@ from .validation import check_output_dir, require_at_least, require_positive, re
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``train`` (``--data-dir`` and ``--device`` are added by the caller)."""
     parser.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
-    parser.add_argument("--encoding", choices=["onehot", "learned"], default="learned")
+    parser.add_argument("--encoding", choices=get_args(Encoding), default="learned")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--out", required=True, type=Path, help="run directory to write")
     parser.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")

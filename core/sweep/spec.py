@@ -39,11 +39,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
+from core.config import Encoding
 from core.errors import DataFileError
 
 STEPS = ("train", "evaluate", "project", "smoothness", "bo")  # in the order a cell runs them
-ENCODINGS = ("onehot", "learned")
+ENCODINGS: tuple[str, ...] = get_args(Encoding)
 DEFAULT_PRESET = "quick"  # train's own default
 
 # flags the sweep sets itself, per step: they name the cell's run, or the sweep decides them
