@@ -26,6 +26,7 @@ from .config import ModelConfig, TrainConfig, from_dict, to_dict
 from .devices import autocast
 from .errors import OpEmbedError, RunFileError
 from .models.dvae import DVAE
+from .models.registry import build_model as build_registered_model
 from .models.op_encoder import LearnedOpEncoder
 from .monitor import QualityMonitor
 from .spaces.base import ArchitectureTable, SearchSpace
@@ -78,9 +79,10 @@ def reached_target(row: dict, config: TrainConfig) -> bool:
 
 
 def build_model(model_config: ModelConfig, seed: int) -> DVAE:
-    """A freshly initialised model; ``seed`` fixes every initial weight (embedding included)."""
+    """A freshly initialised model of ``model_config.model``; ``seed`` fixes every initial
+    weight (embedding included)."""
     torch.manual_seed(seed)
-    return DVAE(model_config)
+    return build_registered_model(model_config)
 
 
 def warm_start_embeddings(model: DVAE, source_run: Path) -> None:

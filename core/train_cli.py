@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import get_args
 
 from . import runs
-from .config import PRESETS, Encoding, ModelConfig
+from .config import PRESETS, Encoding, GCNOrder, ModelConfig
 from .devices import resolve_device
 from .errors import OpEmbedError
 from .spaces import get_space
 from .models.op_encoder import encoder_class
+from .models.registry import MODELS, check_model_encoding
 from .spaces.base import SearchSpace
 from .train import train_run
 from .validation import check_output_dir, require_at_least, require_positive, require_share, run_entries
@@ -22,6 +23,9 @@ from .validation import check_output_dir, require_at_least, require_positive, re
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``train`` (``--data-dir`` and ``--device`` are added by the caller)."""
     parser.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
+    parser.add_argument("--model", choices=list(MODELS), default="dvae",
+                        help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items())
+                             + " (default: %(default)s)")
     parser.add_argument("--encoding", choices=get_args(Encoding), default="learned")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--out", required=True, type=Path, help="run directory to write")
@@ -52,7 +56,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="test graphs greedily reconstructed after each epoch (0: no monitor)")
     parser.add_argument("--monitor-prior-points", type=int, default=200,
                         help="prior points greedily decoded after each epoch for valid_prior")
-    parser.add_argument("--unidirectional", action="store_true", help="no backward encoder GRU")
+    parser.add_argument("--unidirectional", action="store_true",
+                        help="no backward encoder GRU (gcn: predecessors only, not neighbours both ways)")
+    parser.add_argument("--gcn-levels", type=int, default=3, help="gcn: graph-convolution levels (default 3)")
+    parser.add_argument("--gcn-order", choices=get_args(GCNOrder), default="sequential",
+                        help="gcn: sequential (the reference: nodes update in index order within a level) or "
+                             "synchronous (default: %(default)s)")
     parser.add_argument("--split", choices=["train", "all"], default="train",
                         help="graphs to train on: the training split, or all architectures (the few-label BO "
                              "protocol's unsupervised pretraining; the VAE never sees accuracies) (default: %(default)s)")
@@ -66,8 +75,10 @@ def check_train_arguments(args: argparse.Namespace) -> None:
     """Every numeric flag of ``train`` in range (before anything is read or written)."""
     for flag, value in (("--epochs", args.epochs), ("--batch-size", args.batch_size),
                         ("--hidden-dim", args.hidden_dim), ("--latent-dim", args.latent_dim),
-                        ("--embedding-dim", args.embedding_dim), ("--checkpoint-every", args.checkpoint_every)):
+                        ("--embedding-dim", args.embedding_dim), ("--checkpoint-every", args.checkpoint_every),
+                        ("--gcn-levels", args.gcn_levels)):
         require_at_least(flag, value, 1)
+    check_model_encoding(args.model, args.encoding)
     require_positive("--lr", args.lr)
     for flag, value in (("--warmup-epochs", args.warmup_epochs), ("--grad-clip", args.grad_clip),
                         ("--beta", args.beta), ("--kl-warmup-epochs", args.kl_warmup_epochs),
@@ -148,6 +159,9 @@ def train_main(args: argparse.Namespace) -> None:
         bidirectional=preset.bidirectional and not args.unidirectional,
         encoding=args.encoding,
         embedding_dim=args.embedding_dim,
+        model=args.model,
+        gcn_levels=args.gcn_levels,
+        gcn_order=args.gcn_order,
     )
     train_config = preset.train_config(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta, eps_scale=args.eps_scale,

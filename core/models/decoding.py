@@ -126,6 +126,7 @@ class GraphDecoder:
         self.finished = torch.zeros(B, dtype=torch.bool, device=self.device)
         self.messages: list[Tensor] = []
         self.first_earlier: list[Tensor] = []
+        self.state_sum: Tensor | None = None  # L x H, the final states so far (models that sum them)
 
     def run(self) -> DecodedGraphs:
         """Decode every position. Returns the graphs on the CPU."""
@@ -159,6 +160,9 @@ class GraphDecoder:
         out = F.linear(state, self.final_weight)  # L x 8H
         self.messages.append(self.model.message_forward.from_projection(out[:, : 2 * H], position))
         self.first_earlier.append(out[:, 2 * H : 6 * H] + self.bias_first)
+        if self.model.sums_decoder_states:  # the graph state is the sum of the states so far
+            self.state_sum = state if self.state_sum is None else self.state_sum + state
+            return torch.relu(self.model.add_vertex[0](self.state_sum))
         return torch.relu(out[:, 6 * H :] + self.model.add_vertex[0].bias)
 
     def _choose_types(self, position: int, type_hidden: Tensor) -> Tensor:
@@ -255,6 +259,8 @@ class GraphDecoder:
         self.finished = finished[keep]
         self.messages = [message[keep] for message in self.messages]
         self.first_earlier = [earlier[keep] for earlier in self.first_earlier]
+        if self.state_sum is not None:
+            self.state_sum = self.state_sum[keep]
         return state[keep]
 
     def _replay_draws(self, first: int) -> None:

@@ -89,24 +89,40 @@ class DVAE(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        T, N, H, Z = config.num_node_types, config.max_nodes, config.hidden_dim, config.latent_dim
+        T, H, Z = config.num_node_types, config.hidden_dim, config.latent_dim
         self.op_encoder: OpEncoder = make_op_encoder(config.encoding, T, config.embedding_dim)
-        E = self.op_encoder.output_dim
-        # encoding
+        self._build_encoder()  # and message_forward, shared with the decoder
+        self.fc_mu = nn.Linear(H, Z)
+        self.fc_logvar = nn.Linear(H, Z)
+        # decoding
+        self.fc_init = nn.Linear(Z, H)
+        self.decoder = nn.GRUCell(self.op_encoder.output_dim, H)
+        self.add_vertex = nn.Sequential(nn.Linear(H, 2 * H), nn.ReLU(), nn.Linear(2 * H, T))
+        self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
+
+    def _build_encoder(self) -> None:
+        """The encoder's modules and the forward message (shared with the decoder), in the
+        order that fixes their seeded initial weights."""
+        config = self.config
+        N, H, E = config.max_nodes, config.hidden_dim, self.op_encoder.output_dim
         self.encoder_forward = nn.GRUCell(E, H)
         self.encoder_backward = nn.GRUCell(E, H) if config.bidirectional else None
         self.message_forward = GatedMessage(H, N, config.vertex_ids)  # shared with the decoder
         self.message_backward = GatedMessage(H, N, config.vertex_ids) if config.bidirectional else None
         self.graph_unify = nn.Linear(2 * H, H) if config.bidirectional else None
-        self.fc_mu = nn.Linear(H, Z)
-        self.fc_logvar = nn.Linear(H, Z)
-        # decoding
-        self.fc_init = nn.Linear(Z, H)
-        self.decoder = nn.GRUCell(E, H)
-        self.add_vertex = nn.Sequential(nn.Linear(H, 2 * H), nn.ReLU(), nn.Linear(2 * H, T))
-        self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
 
     # ------------------------------------------------------------------ helpers
+    # the decoder's graph state, from which the next node's type is predicted: the last
+    # node's state (D-VAE), or the sum of every node's state so far (the GCN reference)
+    sums_decoder_states: bool = False
+
+    def type_graph_states(self, node_states: Tensor) -> Tensor:
+        """``B x N x H`` final decoder states -> ``B x (N-1) x H``: row ``v`` is the graph
+        state from which node ``v + 1``'s type is predicted."""
+        if self.sums_decoder_states:
+            return node_states.cumsum(1)[:, :-1]
+        return node_states[:, :-1]
+
     def input_gates(self, cell: nn.GRUCell) -> Tensor:
         """``T x 3H``: the GRU input transform of every node type."""
         return F.linear(self.op_encoder.table(), cell.weight_ih, cell.bias_ih)
@@ -217,7 +233,7 @@ class DVAE(nn.Module):
         mask = torch.arange(N, device=op_ids.device).unsqueeze(0) < num_nodes.unsqueeze(1)  # B x N
 
         # types: node v's type is predicted from node v-1's final state
-        type_logits = self.add_vertex(node_states[:, :-1])  # B x (N-1) x T
+        type_logits = self.add_vertex(self.type_graph_states(node_states))  # B x (N-1) x T
         type_nll = F.cross_entropy(_at_least_fp32(type_logits).transpose(1, 2), op_ids[:, 1:], reduction="none")  # B x (N-1)
         type_nll = (type_nll * mask[:, 1:]).sum()
 

@@ -109,7 +109,7 @@ def _check_model_payload(path: Path, payload: Any) -> dict:
 
 
 MODEL_FIELDS_CHECKED = ("num_node_types", "max_nodes", "hidden_dim", "latent_dim", "bidirectional", "vertex_ids",
-                        "encoding", "embedding_dim")
+                        "encoding", "embedding_dim", "model", "gcn_levels", "gcn_order")
 
 
 def model_mismatch(payload: dict, config: dict) -> str | None:
@@ -133,7 +133,7 @@ def load_model(run_dir: Path, device="cpu"):
     Raises:
         RunFileError: ``config.json`` or ``model.pt`` is missing, damaged, or they disagree.
     """
-    from core.models.dvae import DVAE  # torch: imported only when a model is loaded
+    from core.models.registry import build_model  # torch: imported only when a model is loaded
 
     run_dir = Path(run_dir)
     config = load_config(run_dir)
@@ -156,7 +156,7 @@ def load_model(run_dir: Path, device="cpu"):
             raise RunFileError(path, f"has {name} {getattr(model_config, name)}, but space {space.name} has "
                                      f"{expected}", fix=fix_for(path))
     try:
-        model = DVAE(model_config)
+        model = build_model(model_config)
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, ValueError, TypeError, KeyError) as error:  # shape mismatches, missing weights
         raise RunFileError(path, f"its weights do not fit its model settings ({one_line(error, 120)})",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
-from core.config import Encoding, ModelConfig, TrainConfig, from_dict, to_dict
+from core.config import Encoding, ModelConfig, ModelName, TrainConfig, from_dict, to_dict
 from core.errors import RunFileError, one_line
 from core.runs.files import atomic_write_json, fix_for
 from core.runs.loaders import load_config
@@ -26,8 +26,8 @@ class RunConfig:
 
     Example:
         >>> config = load_run_config(Path("assets/demo/enas6-learned"))
-        >>> config.space, config.model.encoding, config.train.epochs
-        ('enas6', 'learned', 120)
+        >>> config.space, config.model.model, config.model.encoding, config.train.epochs
+        ('enas6', 'dvae', 'learned', 120)
     """
 
     space: str  # the search space's name, e.g. "enas6" or "nbg-cora"
@@ -61,13 +61,17 @@ class RunConfig:
 
         Raises:
             RunFileError: the ``model`` or ``train`` object is missing or incomplete, or names
-                an unknown encoding (``path`` is named).
+                an unknown encoding or model (``path`` is named).
         """
         space = get_space(data["space"])
         model = _object(data, "model", path)
         encodings = get_args(Encoding)
         if model.get("encoding") not in encodings:
             raise RunFileError(path, '"model.encoding" must be ' + " or ".join(f'"{e}"' for e in encodings),
+                               fix=fix_for(path))
+        models = get_args(ModelName)
+        if model.get("model", "dvae") not in models:  # runs from before --model are D-VAE runs
+            raise RunFileError(path, '"model.model" must be ' + " or ".join(f'"{m}"' for m in models),
                                fix=fix_for(path))
         sized = {"num_node_types": space.num_node_types, "max_nodes": space.max_nodes, **model}
         names = data.get("node_types")
