@@ -35,7 +35,7 @@ def _run_label(runs_by_path: dict, path: str | None) -> str:
     run = runs_by_path.get(path)
     if run is None:
         return str(path)
-    return f"{run.name} · {run.space_name or '?'} · {run.encoding or '?'}{STATUS_MARK.get(run.status.state, '')}"
+    return f"{run.name} · {run.space_name or '?'} · {state.model_label(run)}{STATUS_MARK.get(run.status.state, '')}"
 
 
 with st.sidebar:

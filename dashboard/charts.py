@@ -47,14 +47,16 @@ def _opened(runs: Sequence[Run]) -> list[Run]:
 
 # ---------------------------------------------------------------- runs
 def runs_overview(runs: list[Run]) -> pd.DataFrame:
-    """One row per run: name, space, encoding, status, epochs and what is missing (for a
+    """One row per run: name, space, model (its paper name), encoding, status, epochs and what
+    is missing (for a
     broken run, what is wrong)."""
     rows = []
     for run in runs:
         status = run.status
         done, total = status.epochs_done, status.epochs_total
         rows.append({
-            "run": run.name, "space": run.space_name or "?", "encoding": run.encoding or "?", "status": status.state,
+            "run": run.name, "space": run.space_name or "?", "model": state.model_label(run),
+            "encoding": run.encoding or "?", "status": status.state,
             "epochs": f"{done if done is not None else 0} / {total if total is not None else '?'}",
             "missing": status.error if status.broken else ", ".join(status.missing), "path": str(run.path),
         })

@@ -100,8 +100,9 @@ def discover_runs(runs_dir: str | Path | None, demo_dir: str | Path | None = Non
 
 def default_pair(runs: list[Run]) -> tuple[str | None, str | None]:
     """Paths of the runs to compare by default: a run with a fixed (one-hot) operation
-    encoding (A) and one with learned embeddings (B) of the same space, preferring complete
-    runs and runs outside the demo folder. When there is no such pair, the first usable run
+    encoding (A) and one with learned embeddings (B) of the same space, preferring pairs of one
+    model (D-VAE against DVAE-EMB, GCN against GCN-EMB), then complete runs and runs outside
+    the demo folder. When there is no such pair, the first usable run
     and ``None``."""
     usable = [r for r in runs if not r.status.broken]
     rank = {status: i for i, status in enumerate(STATUSES)}
@@ -111,11 +112,11 @@ def default_pair(runs: list[Run]) -> tuple[str | None, str | None]:
 
     fixed = [r for r in usable if not r.encoder.saves_embeddings]
     learned = [r for r in usable if r.encoder.saves_embeddings]
-    pairs = [(order(a), order(b), str(a.path), str(b.path)) for a in fixed for b in learned
-             if a.space_name == b.space_name]
+    pairs = [(a.config.model.model != b.config.model.model, order(a), order(b), str(a.path), str(b.path))
+             for a in fixed for b in learned if a.space_name == b.space_name]
     if pairs:
         best = min(pairs)
-        return best[2], best[3]
+        return best[3], best[4]
     if usable:
         return str(sorted(usable, key=order)[0].path), None
     return (str(runs[0].path) if runs else None), None

@@ -27,6 +27,7 @@ import streamlit as st
 from core.errors import OpEmbedError
 from core.properties import architecture_properties
 from core.reports import ReportSettings, run_labels as report_labels
+from core.reports.labels import model_name
 from core.reports.latent import architecture_frame
 from core.data_dir import resolve_data_dir
 from core.runs import Run, SpaceTables
@@ -250,9 +251,15 @@ def selected_runs() -> list[Run]:
     return chosen
 
 
+def model_label(run: Run) -> str:
+    """The paper's name of the run's model ("D-VAE", "DVAE-EMB", "GCN", "GCN-EMB"), "?" for
+    a run whose config.json does not read."""
+    return model_name(run)
+
+
 def run_labels(runs: list[Run]) -> dict[str, str]:
     """Legend label of each run (path -> label), as every figure labels it: the paper's
-    model names ("D-VAE", "DVAE-EMB") when they tell the runs apart, else with the run name."""
+    model names ("D-VAE", "DVAE-EMB", "GCN-EMB") when they tell the runs apart, else with the run name."""
     return {str(run.path): label for run, label in zip(runs, report_labels(runs))}
 
 

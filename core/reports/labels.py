@@ -8,13 +8,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core.errors import OpEmbedError
+from core.models.registry import display_name
 from core.runs import Run
 
 
 def model_name(run: Run) -> str:
-    """The paper's name of the run's model ("D-VAE", "DVAE-EMB"), "?" when its config does not read."""
+    """The paper's name of the run's model and encoding ("D-VAE", "DVAE-EMB", "GCN", "GCN-EMB";
+    :func:`core.models.registry.display_name`), "?" when its config does not read."""
     try:
-        return run.encoder.display_name
+        return display_name(run.config.model)
     except OpEmbedError:
         return "?"
 

@@ -25,7 +25,7 @@ for column, run in zip(st.columns(len(runs)), runs):
         slot = hashlib.sha1(str(run.path).encode()).hexdigest()[:8]
         if not run.encoder.saves_embeddings:
             st.plotly_chart(charts.embedding_heatmap(run, None, metric)[0], key=f"emb_heatmap_{slot}", theme=None)
-            st.caption(f"One-hot run ({run.encoder.display_name}): each operation is its own axis, so every pair "
+            st.caption(f"One-hot run ({state.model_label(run)}): each operation is its own axis, so every pair "
                        "of operations is orthogonal and the similarity matrix is the identity. Nothing is learned here.")
             continue
         epochs = charts.embedding_epochs(run)

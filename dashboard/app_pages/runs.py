@@ -58,7 +58,7 @@ elif selected:
 st.subheader("Every run")
 for run in runs:
     status = run.status
-    title = f"{run.name} · {run.space_name or '?'} · {run.encoding or '?'} · {status.state}"
+    title = f"{run.name} · {run.space_name or '?'} · {state.model_label(run)} · {status.state}"
     with st.expander(title, expanded=status.broken):
         if status.broken:
             st.error(broken_line(run))

@@ -24,6 +24,7 @@ import torch
 
 from core.config import ModelConfig, TrainConfig
 from core.models.dvae import DVAE
+from core.models.registry import build_model
 from core.spaces import get_space
 
 SPACE = "nbg-cora"
@@ -31,10 +32,10 @@ LATENT_DIM = 4
 EPOCHS = 3
 
 
-def _config(encoding: str, epochs: int = EPOCHS) -> tuple[ModelConfig, dict]:
+def _config(encoding: str, epochs: int = EPOCHS, model: str = "dvae") -> tuple[ModelConfig, dict]:
     space = get_space(SPACE)
     model_config = ModelConfig(num_node_types=space.num_node_types, max_nodes=space.max_nodes, hidden_dim=16,
-                               latent_dim=LATENT_DIM, encoding=encoding, embedding_dim=3)
+                               latent_dim=LATENT_DIM, encoding=encoding, embedding_dim=3, model=model)
     config = {
         "space": SPACE,
         "preset": "tiny",
@@ -58,18 +59,19 @@ def _history(epochs: int) -> pd.DataFrame:
     })
 
 
-def write_run(run_dir: Path, encoding: str, seed: int, complete: bool = True) -> Path:
-    """A tiny run directory; ``complete=False`` writes config.json and history.csv only."""
+def write_run(run_dir: Path, encoding: str, seed: int, complete: bool = True, model: str = "dvae") -> Path:
+    """A tiny run directory of ``model`` (``--model``); ``complete=False`` writes config.json
+    and history.csv only."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    model_config, config = _config(encoding)
+    model_config, config = _config(encoding, model=model)
     (run_dir / "config.json").write_text(json.dumps(config, indent=2))
     _history(EPOCHS if complete else 1).to_csv(run_dir / "history.csv", index=False)
     if not complete:
         return run_dir
 
     torch.manual_seed(seed)
-    model = DVAE(model_config)
-    torch.save({"state_dict": model.state_dict(), "model_config": dataclasses.asdict(model_config),
+    network = build_model(model_config)
+    torch.save({"state_dict": network.state_dict(), "model_config": dataclasses.asdict(model_config),
                 "space": SPACE, "epoch": EPOCHS}, run_dir / "model.pt")
 
     table = get_space(SPACE).load()

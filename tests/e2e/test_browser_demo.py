@@ -31,8 +31,8 @@ def page(tmp_path_factory):
 
 
 def test_the_default_pair_is_the_enas6_pair(page):
-    assert page.get_by_label("Run A").input_value() == "demo/enas6-onehot · enas6 · onehot"
-    assert page.get_by_label("Run B").input_value() == "demo/enas6-learned · enas6 · learned"
+    assert page.get_by_label("Run A").input_value() == "demo/enas6-onehot · enas6 · D-VAE"
+    assert page.get_by_label("Run B").input_value() == "demo/enas6-learned · enas6 · DVAE-EMB"
 
 
 @pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])
