@@ -17,18 +17,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import get_args
 
+from torch import nn
+
 from ..config import ModelConfig, ModelName
 from ..errors import OpEmbedError
 from .dvae import DVAE
 from .gcn_dvae import GCNDVAE
 from .op_encoder import ENCODERS
+from .svae import SVAE
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     """One ``--model`` choice."""
 
-    model_class: type[DVAE]  # built from a ModelConfig
+    model_class: type[nn.Module]  # built from a ModelConfig: encode, reparameterize, loss, decode as DVAE
     names: Mapping[str, str]  # the run's display name per encoding it takes (its keys: the encodings allowed)
     summary: str  # one line for --help and the README
 
@@ -38,6 +41,8 @@ MODELS: dict[str, ModelSpec] = {
                       "D-VAE: asynchronous message-passing GRU encoder and decoder (Zhang et al. 2019)"),
     "gcn": ModelSpec(GCNDVAE, {"onehot": "GCN", "learned": "GCN-EMB"},
                      "the D-VAE decoder with the reference's 3-level GCN encoder (PyTorch Geometric)"),
+    "svae": ModelSpec(SVAE, {"onehot": "S-VAE", "learned": "S-VAE-EMB"},
+                      "S-VAE: GRU encoder and one-shot GRU decoder over the graph string (D-VAE's baseline)"),
 }
 assert tuple(MODELS) == get_args(ModelName), "core.config.ModelName and MODELS must list the same models"
 
@@ -57,12 +62,12 @@ def check_model_encoding(model: str, encoding: str) -> None:
                            f"{' or '.join(allowed)} only")
 
 
-def build_model(config: ModelConfig) -> DVAE:
+def build_model(config: ModelConfig) -> DVAE | SVAE:
     """A freshly initialised model of ``config.model`` (seed torch first for fixed weights)."""
     return model_spec(config.model).model_class(config)
 
 
 def display_name(config: ModelConfig) -> str:
-    """The paper's name of a run's model: "D-VAE", "DVAE-EMB", "GCN", "GCN-EMB"."""
+    """The paper's name of a run's model: "D-VAE", "DVAE-EMB", "GCN", "GCN-EMB", "S-VAE", "S-VAE-EMB"."""
     spec = model_spec(config.model)
     return spec.names.get(config.encoding, f"{config.model}-{config.encoding}")

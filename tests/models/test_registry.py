@@ -14,7 +14,7 @@ from core.__main__ import main
 from core.config import ModelConfig, ModelName
 from core.errors import OpEmbedError, RunFileError
 from core.models import registry
-from core.models.dvae import DVAE
+from torch import nn
 from core.runs import load_run_config
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ SHIPPED = sorted((REPOSITORY / "assets").glob("*/*/config.json"))
 
 def test_every_model_name_is_registered():
     assert tuple(registry.MODELS) == get_args(ModelName)
-    assert all(issubclass(spec.model_class, DVAE) and spec.names for spec in registry.MODELS.values())
+    assert all(issubclass(spec.model_class, nn.Module) and spec.names for spec in registry.MODELS.values())
 
 
 @pytest.mark.parametrize("model,encoding,name", [("dvae", "onehot", "D-VAE"), ("dvae", "learned", "DVAE-EMB"),

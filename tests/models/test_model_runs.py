@@ -1,5 +1,6 @@
-"""A GCN-EMB run goes through every command unchanged: train (``--model gcn``), evaluate,
-project, smoothness, bo (both modes: latent pool and decoded latent points) and export.
+"""Runs of every model other than D-VAE go through every command unchanged: train
+(``--model``), evaluate (with --constrained), project, smoothness, bo (both modes: latent pool
+and decoded latent points) and export, labelled by the model's name.
 
 nbg-cora cut to 112 architectures (every command reads the space through
 ``NasBenchGraphSpace.load``, patched here), the tiny preset, one thread.
@@ -33,19 +34,21 @@ def _ok(argv: list[str], capsys) -> str:
     return captured.out
 
 
-def test_a_gcn_run_goes_through_every_command(small_cora, tmp_path, capsys):
-    run = tmp_path / "cora-gcn-learned"
-    _ok(["train", "--space", "nbg-cora", "--model", "gcn", "--encoding", "learned", "--preset", "tiny",
+@pytest.mark.parametrize("model,encoding,name,model_class", [("gcn", "learned", "GCN-EMB", "GCNDVAE"),
+                                                              ("svae", "onehot", "S-VAE", "SVAE")])
+def test_a_run_goes_through_every_command(small_cora, tmp_path, capsys, model, encoding, name, model_class):
+    run = tmp_path / f"cora-{model}-{encoding}"
+    _ok(["train", "--space", "nbg-cora", "--model", model, "--encoding", encoding, "--preset", "tiny",
          "--monitor-graphs", "16", "--monitor-prior-points", "16", "--no-progress", "--out", str(run)], capsys)
     config = json.loads((run / runs.CONFIG).read_text())
-    assert config["model"]["model"] == "gcn" and config["model"]["encoding"] == "learned"
-    model, _ = runs.load_model(run)
-    assert type(model).__name__ == "GCNDVAE"
+    assert config["model"]["model"] == model and config["model"]["encoding"] == encoding
+    trained, _ = runs.load_model(run)
+    assert type(trained).__name__ == model_class
 
-    _ok(["evaluate", str(run), "--no-progress", "--encode-times", "2", "--decode-times", "2", "--prior-points", "20",
+    _ok(["evaluate", str(run), "--constrained", "--no-progress", "--encode-times", "2", "--decode-times", "2", "--prior-points", "20",
          "--gp-seeds", "1", "--gp-epochs", "1"], capsys)
     metrics = runs.load_metrics(run)
-    assert {"recon_accuracy", "validity", "rmse", "pearson"} <= set(metrics)
+    assert {"recon_accuracy", "validity", "rmse", "pearson", "constrained_validity"} <= set(metrics), metrics
     _ok(["project", str(run), "--method", "pca"], capsys)
     _ok(["smoothness", str(run)], capsys)
     for mode in ("pool", "decode"):
@@ -56,4 +59,4 @@ def test_a_gcn_run_goes_through_every_command(small_cora, tmp_path, capsys):
     exported = {path.stem for path in (tmp_path / "figures").iterdir()}
     assert {"latent_pca", "training_curves"} <= exported
     latent = (tmp_path / "figures" / "latent_pca.csv").read_text()
-    assert "GCN-EMB" in latent  # labelled by the model's name
+    assert f",{name}\n" in latent  # labelled by the model's name
