@@ -46,11 +46,10 @@ class LookupOracle:
     @staticmethod
     def from_table(table: ArchitectureTable, name: str = "dataset") -> "LookupOracle":
         """Every row of ``table`` (the first row of a repeated key wins)."""
-        values: dict[str, Evaluation] = {}
-        for row, key in enumerate(table.keys):
-            if key not in values:
-                test = None if table.y_test is None else float(table.y_test[row])
-                values[key] = (float(table.y[row]), test)
+        values: dict[str, Evaluation] = {
+            key: (float(table.y[row]), None if table.y_test is None else float(table.y_test[row]))
+            for key, row in table.first_rows().items()
+        }
         return LookupOracle(values.get, name)
 
 

@@ -67,9 +67,7 @@ class BOProblem:
             raise OpEmbedError(f"--mode {self.mode}: use pool or decode")
         if len(self.latents) != len(self.table):
             raise ValueError(f"{len(self.latents)} latent rows for {len(self.table)} architectures")
-        self.key_rows = {}
-        for row, key in enumerate(self.table.keys):
-            self.key_rows.setdefault(key, row)
+        self.key_rows = self.table.first_rows()
         start = self.table.indices("train") if self.start_rows is None else self.start_rows
         self.train_rows = np.asarray(start, dtype=np.int64)  # labelled at the start
         if len(self.train_rows) < 2:
@@ -211,7 +209,4 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
 
 def _unique_values(table: ArchitectureTable) -> np.ndarray:
     """``y`` of each distinct key (first row of a repeated key)."""
-    seen: dict[str, float] = {}
-    for key, value in zip(table.keys, table.y):
-        seen.setdefault(key, float(value))
-    return np.fromiter(seen.values(), dtype=np.float64, count=len(seen))
+    return np.asarray(table.y, dtype=np.float64)[list(table.first_rows().values())]

@@ -64,6 +64,10 @@ class ArchitectureTable:
         ``None`` when it is not in the table."""
         return self._first_rows.get(str(key))
 
+    def first_rows(self) -> dict[str, int]:
+        """Each distinct key's first row, in the order the keys first appear (a copy)."""
+        return dict(self._first_rows)
+
     def graph(self, row: int) -> Graph:
         """The architecture in ``row`` (its own copy of the arrays)."""
         return Graph(np.array(self.op_ids[row]), np.array(self.adjacency[row]), int(self.num_nodes[row]))
