@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 source .venv/bin/activate
 HERE=runs/sweeps-dev
 EPOCHS=${EPOCHS:-6}
-EVAL=(--encode-times 2 --decode-times 2 --prior-points 200 --gp-seeds 2)
+EVAL=(--encode-times 2 --decode-times 2 --prior-points 200 --gp-seeds 2 --gp-epochs 2)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 if [[ "${FORCE:-0}" != 1 ]] && awk '{exit !($1 >= 1.5)}' /proc/loadavg; then
   echo "load average $(load): the machine is busy, the figures would mean little (FORCE=1 to run anyway)" >&2
@@ -33,6 +33,7 @@ encode-times = 2
 decode-times = 2
 prior-points = 200
 gp-seeds = 2
+gp-epochs = 2
 [cpus]
 train = 1
 evaluate = 1
