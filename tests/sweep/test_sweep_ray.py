@@ -124,11 +124,16 @@ def test_a_tiny_sweep_runs_resumes_a_killed_training_and_skips_everything_the_se
     assert set(pd.read_csv(out / "summary.csv")["train_status"]) == {"skipped"}
 
 
+# Long enough (about 10 s of tiny epochs) that the training is still running when the killed
+# driver's Ray has torn its workers down; at 12 epochs (1.9 s) it sometimes finished first.
+KILLED_EPOCHS = 80
+
+
 def test_a_killed_sweep_run_again_finishes_its_cells_to_the_unbroken_weights(tmp_path, sweep_env):
     out = tmp_path / "sweep"
     spec = write_sweep(tmp_path, TINY.replace('steps = ["train", "evaluate", "bo"]', 'steps = ["train"]')
                        .replace('encodings = ["onehot", "learned"]', 'encodings = ["learned"]')
-                       .replace("[train]\n", "[train]\nepochs = 12\n").split("[evaluate]")[0])
+                       .replace("[train]\n", f"[train]\nepochs = {KILLED_EPOCHS}\n").split("[evaluate]")[0])
     command = [sys.executable, "-m", "core", "sweep", str(spec), "--out", str(out), "--cpus", "2", "--no-progress"]
     driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = out / CELLS[1]
@@ -145,7 +150,7 @@ def test_a_killed_sweep_run_again_finishes_its_cells_to_the_unbroken_weights(tmp
 
     assert main(["sweep", str(spec), "--out", str(out), "--cpus", "2", "--no-progress"]) == 0
     assert "--resume" in (out / "logs" / CELLS[1] / "train.log").read_text()
-    assert_same_weights(unbroken_train(tmp_path / "unbroken", "learned", epochs=12), run)
+    assert_same_weights(unbroken_train(tmp_path / "unbroken", "learned", epochs=KILLED_EPOCHS), run)
 
 
 def _processes_naming(path: Path) -> list[str]:
