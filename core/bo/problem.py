@@ -168,14 +168,14 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
         OpEmbedError: decode mode on a space with no bench and no ``--oracle``.
     """
     run_dir = Path(run_dir)
-    config = runs.load_config(run_dir)
+    space_name = runs.space_name_of(run_dir)
     if not (run_dir / runs.MODEL).exists():
         raise RunDirError(
             f"{run_dir / runs.MODEL}: missing; BO needs a trained model "
             f"(train it with `python -m core train ... --out {run_dir}`, or --resume it)"
         )
     latents = runs.read_latents(run_dir)
-    space = get_space(config["space"])
+    space = get_space(space_name)
     table = load_table(space, data_dir, (run_dir,))  # a run's keys stand in for a missing ENAS file
     if len(latents) != len(table) or list(latents["key"]) != list(table.keys):
         raise RunDirError(

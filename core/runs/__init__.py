@@ -34,7 +34,8 @@ from core.runs.files import (
 )
 from core.runs.loaders import (
     check_latents_file, check_parquet, latent_matrix, load_bo_result, load_config, load_embeddings, load_history,
-    load_metrics, load_smoothness, model_config_of, read_latent_keys, read_latents, read_projection, train_config_of,
+    load_metrics, load_smoothness, model_config_of, read_latent_keys, read_latents, read_projection, space_name_of,
+    train_config_of,
 )
 from core.runs.model_files import (
     CHECKPOINT_KEYS, MODEL_FIELDS_CHECKED, PEEK_LIMIT, atomic_torch_save, check_torch_file, library_versions,
@@ -58,5 +59,5 @@ __all__ = [
     "library_versions", "load_bo_result", "load_checkpoint", "load_config", "load_embeddings", "load_history",
     "load_metrics", "load_model", "load_run_config", "load_smoothness", "load_table", "model_config_of",
     "model_mismatch", "peek_model", "read_json", "read_latent_keys", "read_latents", "read_projection", "remove_stale_temp_files",
-    "resolved_roots", "save_run_config", "train_config_of",
+    "resolved_roots", "save_run_config", "space_name_of", "train_config_of",
 ]

@@ -62,6 +62,12 @@ def load_config(run_dir: Path) -> dict:
     return config
 
 
+def space_name_of(run_dir: Path) -> str:
+    """The search space a run was trained on (``config.json``'s ``"space"``), checked like
+    :func:`load_config` does, without requiring the model and train objects."""
+    return load_config(run_dir)["space"]
+
+
 def model_config_of(config: dict, path: Path | None = None) -> ModelConfig:
     """The ``ModelConfig`` of a loaded ``config.json`` (``path``: where it came from, for errors)."""
     return _dataclass_of(ModelConfig, config.get("model"), "model", path)
