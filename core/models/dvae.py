@@ -256,12 +256,7 @@ class DVAE(nn.Module):
     def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
              eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
         """Encode, sample ``z`` and return the teacher-forced loss parts (sums over the batch)."""
-        mu, logvar = self.encode(op_ids, adjacency, num_nodes)
-        z = self.reparameterize(mu, logvar, eps_scale, generator)
-        type_nll, edge_bce = self.reconstruction_terms(z, op_ids, adjacency, num_nodes)
-        mu, logvar = _at_least_fp32(mu), _at_least_fp32(logvar)
-        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        return LossParts(type_nll + edge_bce + beta * kld, type_nll, edge_bce, kld)
+        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
@@ -284,6 +279,19 @@ class DVAE(nn.Module):
             :class:`DecodedGraphs` on the CPU.
         """
         return GraphDecoder(self, z, stochastic, generator, compact, constraints).run()
+
+
+def variational_loss(model, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float,
+                     eps_scale: float, generator: torch.Generator | None) -> LossParts:
+    """The VAE loss of any of the project's models: encode (``mu``, ``logvar``: ``B x latent_dim``),
+    sample ``z``, the model's own reconstruction terms, and ``beta`` times the KL divergence
+    to ``N(0, I)``; every part summed over the batch."""
+    mu, logvar = model.encode(op_ids, adjacency, num_nodes)
+    z = model.reparameterize(mu, logvar, eps_scale, generator)
+    type_nll, edge_bce = model.reconstruction_terms(z, op_ids, adjacency, num_nodes)
+    mu, logvar = _at_least_fp32(mu), _at_least_fp32(logvar)
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return LossParts(type_nll + edge_bce + beta * kld, type_nll, edge_bce, kld)
 
 
 def _at_least_fp32(tensor: Tensor) -> Tensor:

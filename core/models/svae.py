@@ -30,7 +30,7 @@ from ..config import ModelConfig
 from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
 from ..spaces.constraints import DecodeConstraints
 from .decoding import DecodedGraphs
-from .dvae import LossParts, _at_least_fp32
+from .dvae import LossParts, _at_least_fp32, variational_loss
 from .op_encoder import OpEncoder, make_op_encoder
 
 
@@ -106,12 +106,7 @@ class SVAE(nn.Module):
     def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
              eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
         """Encode, sample ``z`` and return the loss parts (sums over the batch)."""
-        mu, logvar = self.encode(op_ids, adjacency, num_nodes)
-        z = self.reparameterize(mu, logvar, eps_scale, generator)
-        type_nll, edge_bce = self.reconstruction_terms(z, op_ids, adjacency, num_nodes)
-        mu, logvar = _at_least_fp32(mu), _at_least_fp32(logvar)
-        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        return LossParts(type_nll + edge_bce + beta * kld, type_nll, edge_bce, kld)
+        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
