@@ -63,6 +63,9 @@ def test_page_renders(page, url_path, title):
     open_page(page, title)
     assert page.locator("[data-testid='stException']").count() == 0
     if title in CHART_PAGES:
+        # clicking the page already shown (Runs, the start page) can return before its rerun
+        # has drawn: wait for a chart (it still fails if none appears)
+        page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
         assert page.locator("[data-testid='stPlotlyChart']").count() > 0
     _screenshot(page, url_path or "runs")
 
