@@ -97,11 +97,12 @@ def seed_summary(run_dirs: list[Path], targets: tuple[float, ...] = TARGETS) -> 
     rows = []
     for (space, encoding, run_recipe), histories in groups.items():
         row = {"space": space, "encoding": encoding, "recipe": run_recipe, "runs": len(histories)}
+        walls = [wall_minutes(history) for history in histories]  # once per run, not per target
         for target in targets:
-            hits = [(history, first_reached(history, target)) for history in histories]
-            hits = [(history, hit) for history, hit in hits if hit is not None]
+            hits = [(wall, first_reached(history, target)) for history, wall in zip(histories, walls)]
+            hits = [(wall, hit) for wall, hit in hits if hit is not None]
             epochs = [int(hit["epoch"]) for _, hit in hits]
-            minutes = [float(wall_minutes(history).loc[hit.name]) for history, hit in hits]
+            minutes = [float(wall.loc[hit.name]) for wall, hit in hits]
             row[target_label(target)] = (f"{len(hits)}/{len(histories)}: epoch {_mean_std(epochs)}, "
                                          f"{_mean_std(minutes)} min") if hits else f"0/{len(histories)}"
         for column in ("recon_greedy", "valid_prior"):
