@@ -24,6 +24,7 @@ from .metrics_table import format_metrics_table
 from .projection import METHODS, load_or_compute_projection
 from .quality_table import quality_table, seed_summary, to_markdown
 from .recon_bound import recon_bound
+from .runs.relabel import relabel_run
 from .runs import load_table
 from .smoothness import write_smoothness
 from .spaces import get_space
@@ -211,6 +212,21 @@ def _cmd_recon_bound(args) -> None:
           f"greedy exact reconstruction is at most {100 * result.bound:.2f} %")
 
 
+def _add_relabel(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", type=Path, help="a finished run")
+    p.add_argument("--space", required=True, help="the space whose labels the copy takes, e.g. nbg-citeseer")
+    p.add_argument("--out", type=Path, required=True, help="the new run directory")
+    p.add_argument("--data-dir", default=None)
+
+
+def _cmd_relabel(args) -> None:
+    runs.load_run_config(args.run)
+    check_output_dir(args.out, "--out")
+    out = relabel_run(args.run, args.space, args.out, args.data_dir)
+    print(f"{out}: {args.run} under the labels of {args.space} (model and latents unchanged); "
+          f"`python -m core evaluate {out} --parts gp` adds its GP figures")
+
+
 # ---------------------------------------------------------------- data
 def _add_fetch(p: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", choices=["enas6"])
@@ -240,6 +256,8 @@ COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
                     _cmd_recon_bound),
     "quality": ("time to quality: recipe, wall time to 90 %% and 99 %% greedy reconstruction, final metrics "
                 "(Markdown)", _add_quality, _cmd_quality),
+    "relabel": ("copy a run under another space with the same architectures (NAS-Bench-Graph datasets)",
+                _add_relabel, _cmd_relabel),
     "bo": ("Bayesian optimisation in the latent space of a run", add_bo_arguments, bo_main),
     "bo-summary": ("best-found against queries, as a table", add_bo_summary_arguments, bo_summary_main),
     "bench": ("speed benchmark: prints a table, writes JSON", add_bench_arguments, bench_main),
