@@ -20,7 +20,7 @@ from .devices import resolve_device
 from .errors import OpEmbedError
 from .evaluate import EVAL_GP_EPOCHS, EvalConfig, evaluate_run
 from .export import export_runs
-from .metrics_table import format_metrics_table
+from .metrics_table import format_metrics_table, format_model_table, model_table_row
 from .projection import METHODS, load_or_compute_projection
 from .quality_table import quality_table, seed_summary, to_markdown
 from .recon_bound import recon_bound
@@ -113,6 +113,9 @@ def _cmd_evaluate(args) -> None:
 
 def _add_table(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+")
+    p.add_argument("--models", action="store_true",
+                   help="the papers' Table 1 layout: each run's model, recipe and training wall time")
+    p.add_argument("--paper", action="store_true", help="with --models: the papers' enas6 rows first")
 
 
 def _cmd_table(args) -> None:
@@ -122,6 +125,9 @@ def _cmd_table(args) -> None:
         if not path.exists():
             raise OpEmbedError(f"{path}: missing; run `python -m core evaluate {run}` first")
         metrics[str(run)] = runs.load_metrics(run)
+    if args.models:
+        print(format_model_table([model_table_row(run) for run in args.runs], with_paper=args.paper))
+        return
     print(format_metrics_table(metrics))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from core.__main__ import format_metrics_table, main
 
 
@@ -63,3 +65,18 @@ def test_metrics_table_layout():
                                         "rmse": 0.384, "rmse_std": 0.002, "pearson": 0.92, "pearson_std": 0.001}})
     row = table.splitlines()[2]
     assert "| 99.96 | 100.00 | 37.26 | 100.00 | 0.384 ± 0.002 | 0.920 ± 0.001 |" in row
+
+
+def test_table_models_names_each_runs_model_recipe_and_wall_time(tmp_path, capsys):
+    from tests.dashboard.tiny_runs import write_run
+
+    run = write_run(tmp_path / "cora-gcn-learned", "learned", seed=3, model="gcn")
+    history = run / "history.csv"
+    frame = pd.read_csv(history)
+    frame["wall_seconds"] = 90.0 * frame["epoch"]
+    frame.to_csv(history, index=False)
+    assert main(["table", str(run), "--models", "--paper"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("| paper | D-VAE | enas6 |") and len(lines) == 2 + 5 + 1
+    cells = [cell.strip() for cell in lines[-1].split("|")[1:-1]]
+    assert cells[1:5] == ["GCN-EMB", "nbg-cora", "tiny, 3 epochs", "4.5"]
