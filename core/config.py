@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Encoding = Literal["onehot", "learned"]
-ModelName = Literal["dvae", "gcn", "svae"]  # core.models.registry builds each; keep the two in step
+# core.models.registry builds each model; keep the two in step
+ModelName = Literal["dvae", "gcn", "svae", "graphrnn", "dvae-att", "deepgmg"]
 GCNOrder = Literal["sequential", "synchronous"]
 Precision = Literal["fp32", "bf16"]
 Schedule = Literal["plateau", "cosine", "constant"]
@@ -27,7 +28,9 @@ class ModelConfig:
     encoding: Encoding = "onehot"  # how an operation enters the GRUs: one-hot or learned
     embedding_dim: int = 3  # size of a learned operation embedding (learned only)
     model: ModelName = "dvae"  # the architecture (--model): "dvae" (D-VAE), "gcn" (GCN encoder, D-VAE decoder),
-    # "svae" (S-VAE: GRUs over the graph string)
+    # "svae" (S-VAE: GRUs over the graph string), "graphrnn" (GraphRNN: S-VAE's encoder, graph- and edge-level
+    # GRU decoders), "dvae-att" (DVAE-EMB-ATT: attention over predecessors, --encoding learned only)
+    # "deepgmg" (DeepGMG: graph propagation rounds, add-node / add-edge / select-node decoder)
     gcn_levels: int = 3  # gcn: graph-convolution levels (the reference's 3)
     gcn_order: GCNOrder = "sequential"  # gcn: "sequential" (the reference: within a level nodes update in
     # index order, reading lower-index neighbours' states of this level) or "synchronous" (plain GCN)

@@ -21,8 +21,11 @@ from torch import nn
 
 from ..config import ModelConfig, ModelName
 from ..errors import OpEmbedError
+from .deepgmg import DeepGMG
 from .dvae import DVAE
+from .dvae_att import DVAEAtt
 from .gcn_dvae import GCNDVAE
+from .graphrnn import GraphRNN
 from .op_encoder import ENCODERS
 from .svae import SVAE
 
@@ -43,6 +46,12 @@ MODELS: dict[str, ModelSpec] = {
                      "the D-VAE decoder with the reference's 3-level GCN encoder (PyTorch Geometric)"),
     "svae": ModelSpec(SVAE, {"onehot": "S-VAE", "learned": "S-VAE-EMB"},
                       "S-VAE: GRU encoder and one-shot GRU decoder over the graph string (D-VAE's baseline)"),
+    "graphrnn": ModelSpec(GraphRNN, {"onehot": "GraphRNN", "learned": "GraphRNN-EMB"},
+                          "GraphRNN: S-VAE's encoder, graph- and edge-level GRU decoders (D-VAE's baseline)"),
+    "dvae-att": ModelSpec(DVAEAtt, {"learned": "DVAE-EMB-ATT"},
+                          "DVAE-EMB-ATT: D-VAE whose nodes attend over their predecessors (learned operations only)"),
+    "deepgmg": ModelSpec(DeepGMG, {"onehot": "DeepGMG", "learned": "DeepGMG-EMB"},
+                         "DeepGMG: graph-propagation encoder, add-node / add-edge / select-node decoder (D-VAE's baseline)"),
 }
 assert tuple(MODELS) == get_args(ModelName), "core.config.ModelName and MODELS must list the same models"
 

@@ -35,7 +35,10 @@ def _ok(argv: list[str], capsys) -> str:
 
 
 @pytest.mark.parametrize("model,encoding,name,model_class", [("gcn", "learned", "GCN-EMB", "GCNDVAE"),
-                                                              ("svae", "onehot", "S-VAE", "SVAE")])
+                                                              ("svae", "onehot", "S-VAE", "SVAE"),
+                                                              ("graphrnn", "learned", "GraphRNN-EMB", "GraphRNN"),
+                                                              ("dvae-att", "learned", "DVAE-EMB-ATT", "DVAEAtt"),
+                                                              ("deepgmg", "onehot", "DeepGMG", "DeepGMG")])
 def test_a_run_goes_through_every_command(small_cora, tmp_path, capsys, model, encoding, name, model_class):
     run = tmp_path / f"cora-{model}-{encoding}"
     _ok(["train", "--space", "nbg-cora", "--model", model, "--encoding", encoding, "--preset", "tiny",
