@@ -24,7 +24,7 @@ from .loop import result_path, run_search
 from .methods import make_method
 from .problem import load_problem
 from .protocols import default_protocol
-from .race import BUDGETS, race_frame, race_markdown
+from .race import BUDGETS, compact_race, race_frame, race_markdown, versus_first_run, versus_markdown
 from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
 
 
@@ -189,6 +189,8 @@ def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoints", default=",".join(map(str, DEFAULT_CHECKPOINTS)),
                         help="rounds after which to report the best found, comma-separated (default: %(default)s)")
     parser.add_argument("--csv", type=Path, default=None, help="also write the race table as CSV here")
+    parser.add_argument("--compact", action="store_true",
+                        help="random search and evolution once, not once per run (where their figures repeat)")
 
 
 def bo_summary_main(args: argparse.Namespace) -> int:
@@ -199,8 +201,13 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
     race: pd.DataFrame = race_frame(args.runs, budgets)
-    print(race_markdown(race))
+    print(race_markdown(compact_race(race) if args.compact else race))
     print()
+    if len(args.runs) > 1:
+        versus = versus_first_run(args.runs, budgets)
+        if not versus.empty:
+            print(versus_markdown(versus))
+            print()
     print(summary_markdown(summarise_bo(args.runs, checkpoints)))
     if args.csv is not None:
         atomic_write_csv(args.csv, race)

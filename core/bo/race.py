@@ -25,6 +25,7 @@ from .summary import load_results
 
 BUDGETS = (50, 100, 200, 500)  # queries after which the race is reported
 REFERENCE = "evolution"  # the method every other is tested against
+SHARED_METHODS = ("random-search", "evolution")  # never read a run's model: the same search in every run
 
 
 def new_queries(result: dict) -> list[tuple[float | None, int | None]]:
@@ -125,14 +126,61 @@ def _number(value: float, digits: int) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
 
 
+def compact_race(frame: pd.DataFrame) -> pd.DataFrame:
+    """The race without the repeats: a method that never reads the run's model
+    (:data:`SHARED_METHODS`) is kept for the first run only where a later run's row holds the
+    same figures (the same seeds and starts give the same search)."""
+    if frame.empty:
+        return frame
+    first = frame["run"].iloc[0]
+    figures = ["budget", "seeds", "best_mean", "best_se", "rank_mean", "top10_share", "top100_share"]
+    kept = frame[(frame["run"] == first) & frame["method"].isin(SHARED_METHODS)][["method", *figures]]
+    keys = {tuple(row) for row in kept.itertuples(index=False)}
+    repeat = [(row.run != first and row.method in SHARED_METHODS
+               and tuple(getattr(row, c) for c in ["method", *figures]) in keys) for row in frame.itertuples()]
+    return frame[~np.array(repeat, dtype=bool)]
+
+
+def versus_first_run(run_dirs: list[Path], budgets: tuple[int, ...] = BUDGETS, method: str = "dvae") -> pd.DataFrame:
+    """Each later run's ``method`` against the first run's, paired by seed (e.g. DVAE-EMB's
+    latent BO against D-VAE's). Columns: ``run``, ``against``, ``budget``, ``delta`` (mean
+    paired difference of the best found), ``p_value`` (two-sided Wilcoxon), ``pairs``."""
+    def best_by_seed(run_dir: Path, budget: int) -> dict[int, float | None]:
+        found = {}
+        for result in load_results(run_dir):
+            if result["method"] == method and (at := at_budget(result, budget)) is not None:
+                found[result["seed"]] = at[0]
+        return found
+
+    rows = []
+    for run_dir in run_dirs[1:]:
+        for budget in budgets:
+            delta, p_value, pairs = paired_wilcoxon(best_by_seed(run_dir, budget), best_by_seed(run_dirs[0], budget))
+            if pairs:
+                rows.append({"run": str(run_dir), "against": str(run_dirs[0]), "budget": budget, "delta": delta,
+                             "p_value": p_value, "pairs": pairs})
+    return pd.DataFrame(rows)
+
+
+def versus_markdown(frame: pd.DataFrame, method: str = "dvae") -> str:
+    """:func:`versus_first_run` as Markdown lines."""
+    lines = []
+    for _, row in frame.iterrows():
+        lines.append(f"- {Path(row['run']).name} `{method}` against {Path(row['against']).name} `{method}`, "
+                     f"{int(row['budget'])} queries: Δ best {row['delta']:+.4f}, Wilcoxon p = "
+                     f"{_number(row['p_value'], 3)} (n = {int(row['pairs'])})")
+    return "\n".join(lines)
+
+
 def race_markdown(frame: pd.DataFrame) -> str:
-    """The race as a Markdown table, one row per run, method and budget."""
+    """The race as a Markdown table, one row per run, method and budget: grouped by budget,
+    the runs in the order given."""
     header = ["run", "method", "queries", "seeds", "best found (mean ± s.e.)", "regret (mean ± s.e.)",
               "rank (mean / median)", "top-10", "top-100", f"vs {REFERENCE}: Δ, Wilcoxon p"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     if frame.empty:
         return "\n".join(lines + ["(no search has reached any of these budgets)"])
-    for _, row in frame.sort_values(["run", "budget"], kind="stable").iterrows():
+    for _, row in frame.sort_values("budget", kind="stable").iterrows():  # runs in the order given
         versus = "–" if pd.isna(row["vs_reference"]) else \
             f"{row['vs_reference']:+.4f}, p = {_number(row['p_value'], 3)} (n = {int(row['pairs'])})"
         cells = [Path(row["run"]).name, row["method"], str(int(row["budget"])), str(int(row["seeds"])),

@@ -9,7 +9,9 @@ import pytest
 from scipy.stats import wilcoxon
 
 from core.bo.oracle import RANK_TOLERANCE, rank_among, rank_threshold
-from core.bo.race import at_budget, paired_wilcoxon, race_frame, race_markdown, regret_curves
+from core.bo.race import (
+    at_budget, compact_race, paired_wilcoxon, race_frame, race_markdown, regret_curves, versus_first_run, versus_markdown,
+)
 
 SPACE_BEST = 0.9
 
@@ -89,3 +91,36 @@ def test_regret_curves(run_dir):
     seed1 = curves[(curves.method == "dvae") & (curves.seed == 1)]["regret"].to_numpy()
     np.testing.assert_allclose(seed1, [0.3, 0.3, 0.05, 0.05])  # the invalid query keeps the best so far
     assert (regret_curves(run_dir, space_best=1.0)["regret"] >= 0.1 - 1e-12).all()
+
+
+def _copy_run(source, target, dvae_values):
+    """``target``: ``source``'s evolution results, and dvae results with other values."""
+    (target / "bo").mkdir(parents=True)
+    for path in (source / "bo").glob("evolution-*.json"):
+        (target / "bo" / path.name).write_text(path.read_text())
+    for seed, values in enumerate(dvae_values):
+        data = result("dvae", seed, values, [10, 10, 10, 10])
+        (target / "bo" / f"dvae-seed{seed}.json").write_text(json.dumps(data))
+    return target
+
+
+def test_compact_race_shows_a_repeated_baseline_once(run_dir, tmp_path):
+    other = _copy_run(run_dir, tmp_path / "other", [[0.1, 0.2, 0.3, 0.4]] * 3)
+    frame = race_frame([run_dir, other], budgets=(2, 4))
+    compact = compact_race(frame)
+    assert len(frame[frame.method == "evolution"]) == 4 and len(compact[compact.method == "evolution"]) == 2
+    assert set(compact[compact.method == "evolution"].run) == {str(run_dir)}
+    assert len(compact[compact.method == "dvae"]) == 4  # the model's method stays for both runs
+    (other / "bo" / "evolution-seed0.json").write_text(json.dumps(result("evolution", 0, [0.9] * 4, [1] * 4)))
+    changed = compact_race(race_frame([run_dir, other], budgets=(2, 4)))
+    assert len(changed[changed.method == "evolution"]) == 4  # figures differ: both kept
+
+
+def test_versus_first_run_pairs_the_dvae_searches_by_seed(run_dir, tmp_path):
+    other = _copy_run(run_dir, tmp_path / "other", [[0.1, 0.2, 0.3, 0.4], [0.9, 0.9, 0.9, 0.9], [0.2, 0.2, 0.2, 0.2]])
+    frame = versus_first_run([run_dir, other], budgets=(4,))
+    row = frame.iloc[0]
+    differences = np.array([0.4 - 0.9, 0.9 - 0.85, 0.2 - 0.7])
+    assert row["pairs"] == 3 and row["delta"] == pytest.approx(differences.mean())
+    assert row["p_value"] == pytest.approx(wilcoxon(differences).pvalue)
+    assert "other `dvae` against" in versus_markdown(frame)
