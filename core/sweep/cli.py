@@ -81,6 +81,8 @@ def sweep_main(args: argparse.Namespace) -> None:
     out = Path(os.path.abspath((args.out or DEFAULT_ROOT / spec.path.stem).expanduser()))
     check_output_dir(out, "--out")
     plan = plan_sweep(spec, out)
+    for line in plan.left_out:
+        print(f"left out {line}", flush=True)
     _check_untrained(plan)
     for step in plan.steps:
         if step.kind == "train":

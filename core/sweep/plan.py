@@ -85,6 +85,7 @@ class SweepPlan:
     out: Path
     cells: tuple[Cell, ...]
     steps: tuple[Step, ...]
+    left_out: tuple[str, ...] = ()  # cells of the grid no model takes, e.g. dvae-att x onehot: one line each
 
     def steps_of(self, cell: Cell) -> tuple[Step, ...]:
         return tuple(step for step in self.steps if step.cell == cell)
@@ -204,7 +205,7 @@ def plan_sweep(spec: SweepSpec, out: Path) -> SweepPlan:
             get_space(space)
         except OpEmbedError as error:
             raise spec.error("grid", "spaces", str(error).splitlines()[0]) from None
-    cells = cells_of(spec)
+    cells, left_out = _takeable(cells_of(spec))
     pairs = [(cell, kind) for cell in cells for kind in STEPS if kind in spec.steps]
     commands = [step_argv(spec, cell, kind, out) for cell, kind in pairs]
     steps = []
@@ -215,4 +216,20 @@ def plan_sweep(spec: SweepSpec, out: Path) -> SweepPlan:
                              fix=f"see `python -m core {kind} --help` for its flags")
         steps.append(Step(cell=cell, kind=kind, argv=tuple(argv), after=dependencies(kind, spec.steps),
                           cpus=spec.cpus_of(kind), options=read["options"]))
-    return SweepPlan(spec=spec, out=Path(out), cells=cells, steps=tuple(steps))
+    return SweepPlan(spec=spec, out=Path(out), cells=cells, steps=tuple(steps), left_out=left_out)
+
+
+def _takeable(cells: tuple[Cell, ...]) -> tuple[tuple[Cell, ...], tuple[str, ...]]:
+    """The cells whose model (the grid's ``model`` axis, else ``dvae``) takes their encoding,
+    and one line for each cell left out. An unknown model stays in: its train command is
+    refused with the file's line."""
+    from core.models.registry import MODELS
+
+    kept, left_out = [], []
+    for cell in cells:
+        model = str(dict(cell.axes).get("model", "dvae"))
+        if model in MODELS and cell.encoding not in MODELS[model].names:
+            left_out.append(f"{cell.name}: --model {model} takes --encoding {' or '.join(MODELS[model].names)} only")
+        else:
+            kept.append(cell)
+    return tuple(kept), tuple(left_out)

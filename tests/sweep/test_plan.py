@@ -116,3 +116,16 @@ def test_an_unknown_space_is_reported_at_its_line(tmp_path):
     path = write_sweep(tmp_path, GRID.replace('"enas6"]', '"nbg-nope"]'))
     with pytest.raises(SweepFileError, match=r":3: \[grid\] spaces: .*nbg-nope"):
         plan_sweep(load_spec(path), tmp_path / "out")
+
+
+def test_a_model_axis_leaves_out_the_encodings_a_model_does_not_take(tmp_path, parse_here):
+    grid = GRID.replace('spaces = ["nbg-cora", "enas6"]', 'spaces = ["nbg-cora"]') \
+        .replace('encodings = ["learned"]', 'encodings = ["onehot", "learned"]') \
+        .replace("eps-scale = [0.01, 0.1]", 'model = ["gcn", "dvae-att"]').replace("seeds = [0, 3]", "seeds = [0]")
+    plan = plan_sweep(load_spec(write_sweep(tmp_path, grid)), tmp_path / "out")
+    assert [dict(cell.axes)["model"] + "/" + cell.encoding for cell in plan.cells] == \
+        ["gcn/onehot", "gcn/learned", "dvae-att/learned"]
+    assert plan.left_out == ("nbg-cora-onehot-tiny-modeldvae-att-seed0: --model dvae-att takes --encoding learned only",)
+    train = next(step for step in plan.steps if step.kind == "train" and step.cell.encoding == "learned"
+                 and dict(step.cell.axes)["model"] == "dvae-att")
+    assert train.argv[train.argv.index("--model") + 1] == "dvae-att" and train.options["model"] == "dvae-att"
