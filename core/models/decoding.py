@@ -66,6 +66,27 @@ class DecodedGraphs:
         )
 
 
+def mask_types(type_logits: Tensor, position: int, constraints: DecodeConstraints | None) -> Tensor:
+    """The type logits (``B x T``) of the node at ``position`` (not the output node), in place
+    under ``constraints``: START never, END not before ``min_nodes - 1``. Returns them."""
+    if constraints is not None:
+        type_logits[:, START_TYPE] = -torch.inf
+        if position < constraints.min_nodes - 1:
+            type_logits[:, END_TYPE] = -torch.inf
+    return type_logits
+
+
+def choose_types(type_logits: Tensor, position: int, stochastic: bool, generator: torch.Generator | None,
+                 constraints: DecodeConstraints | None) -> Tensor:
+    """The type of the node at ``position`` (not the output node) in every graph, ``B``, from
+    its logits (``B x T``, masked in place, :func:`mask_types`): drawn (one draw per graph), or
+    the most likely."""
+    type_logits = mask_types(type_logits, position, constraints)
+    if not stochastic:
+        return type_logits.argmax(-1)
+    return torch.multinomial(torch.softmax(type_logits, -1), 1, generator=generator).squeeze(1)
+
+
 @dataclass
 class NewNode:
     """The node added at one position while its incoming edges are decided, one row per graph
@@ -168,11 +189,7 @@ class GraphDecoder:
     def _choose_types(self, position: int, type_hidden: Tensor) -> Tensor:
         """The type of the node at ``position`` (not the output node) in each live graph, ``L``."""
         B, live = self.batch_size, self.rows.numel()
-        type_logits = self.model.add_vertex[2](type_hidden).float()  # L x T
-        if self.constraints is not None:
-            type_logits[:, START_TYPE] = -torch.inf
-            if position < self.constraints.min_nodes - 1:
-                type_logits[:, END_TYPE] = -torch.inf
+        type_logits = mask_types(self.model.add_vertex[2](type_hidden).float(), position, self.constraints)  # L x T
         if not self.stochastic:
             return type_logits.argmax(-1)
         probs = torch.softmax(type_logits, -1)

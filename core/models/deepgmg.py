@@ -77,7 +77,7 @@ from ..spaces.base import START_TYPE
 from ..spaces.constraints import DecodeConstraints
 from .decoding import DecodedGraphs
 from .deepgmg_decoding import GMGDecoder
-from .dvae import LossParts, _at_least_fp32, variational_loss
+from .dvae import VariationalModel, _at_least_fp32
 from .message_passing import gru_update
 from .op_encoder import OpEncoder, make_op_encoder
 
@@ -119,7 +119,7 @@ class FoldedRound:
     hidden_bias: Tensor
 
 
-class DeepGMG(nn.Module):
+class DeepGMG(VariationalModel):
     """DeepGMG with a pluggable operation encoder (``ModelConfig.model = "deepgmg"``).
 
     Args:
@@ -231,12 +231,6 @@ class DeepGMG(nn.Module):
         graph_state = self.readout(states)  # B x G
         return self.fc_mu(graph_state), self.fc_logvar(graph_state)
 
-    def reparameterize(self, mu: Tensor, logvar: Tensor, eps_scale: float = 0.01,
-                       generator: torch.Generator | None = None) -> Tensor:
-        """``z = mu + eps_scale * eps * std`` (the reference's small training noise)."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-        return mu + eps_scale * eps * torch.exp(0.5 * logvar)
-
     # ------------------------------------------------------------------ loss
     def reconstruction_terms(self, z: Tensor, op_ids: Tensor, adjacency: Tensor,
                              num_nodes: Tensor) -> tuple[Tensor, Tensor]:
@@ -300,11 +294,6 @@ class DeepGMG(nn.Module):
         ``B x v x H``, ``new_state`` ``B x H``. Returns ``B x v`` (at least fp32)."""
         pairs = torch.cat([earlier_states, new_state.unsqueeze(1).expand_as(earlier_states)], -1)  # B x v x 2H
         return _at_least_fp32(self.select_node(pairs).squeeze(-1))
-
-    def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
-             eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
-        """Encode, sample ``z`` and return the teacher-forced loss parts (sums over the batch)."""
-        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
 from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs
+from .decoding import DecodedGraphs, choose_types
 
 if TYPE_CHECKING:
     from .deepgmg import DeepGMG
@@ -83,13 +83,7 @@ class GMGDecoder:
         output node) in every graph, ``B`` (a draw for every graph, open or not)."""
         self._propagate(live, position)
         type_logits = self.model.add_vertex(self.model.readout(self.states)).float()  # B x T
-        if self.constraints is not None:
-            type_logits[:, START_TYPE] = -torch.inf
-            if position < self.constraints.min_nodes - 1:
-                type_logits[:, END_TYPE] = -torch.inf
-        if not self.stochastic:
-            return type_logits.argmax(-1)
-        return torch.multinomial(torch.softmax(type_logits, -1), 1, generator=self.generator).squeeze(1)
+        return choose_types(type_logits, position, self.stochastic, self.generator, self.constraints)
 
     def _place_node(self, position: int, new_types: Tensor, live: Tensor) -> None:
         """Write the new node's type and first state ``f_init([x, R_init(h)])`` into the open graphs."""

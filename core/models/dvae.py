@@ -68,7 +68,24 @@ class LossParts:
     kld: Tensor
 
 
-class DVAE(nn.Module):
+class VariationalModel(nn.Module):
+    """What every model of the project shares around its own ``encode`` and
+    ``reconstruction_terms``: the reparameterised sample and the loss (:func:`variational_loss`).
+    It holds no parameters."""
+
+    def reparameterize(self, mu: Tensor, logvar: Tensor, eps_scale: float = 0.01,
+                       generator: torch.Generator | None = None) -> Tensor:
+        """``z = mu + eps_scale * eps * std`` (the reference's small training noise)."""
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        return mu + eps_scale * eps * torch.exp(0.5 * logvar)
+
+    def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
+             eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
+        """Encode, sample ``z`` and return the loss parts (sums over the batch)."""
+        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
+
+
+class DVAE(VariationalModel):
     """The D-VAE with a pluggable operation encoder.
 
     Args:
@@ -100,6 +117,10 @@ class DVAE(nn.Module):
         self.add_vertex = nn.Sequential(nn.Linear(H, 2 * H), nn.ReLU(), nn.Linear(2 * H, T))
         self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
 
+    # what a node with a final state sends on, built as ``message_class(H, N, vertex_ids)``:
+    # D-VAE's gated message, or (DVAEAtt) an attention value and score
+    message_class: type[nn.Module] = GatedMessage
+
     def _build_encoder(self) -> None:
         """The encoder's modules and the forward message (shared with the decoder), in the
         order that fixes their seeded initial weights."""
@@ -107,8 +128,8 @@ class DVAE(nn.Module):
         N, H, E = config.max_nodes, config.hidden_dim, self.op_encoder.output_dim
         self.encoder_forward = nn.GRUCell(E, H)
         self.encoder_backward = nn.GRUCell(E, H) if config.bidirectional else None
-        self.message_forward = GatedMessage(H, N, config.vertex_ids)  # shared with the decoder
-        self.message_backward = GatedMessage(H, N, config.vertex_ids) if config.bidirectional else None
+        self.message_forward = self.message_class(H, N, config.vertex_ids)  # shared with the decoder
+        self.message_backward = self.message_class(H, N, config.vertex_ids) if config.bidirectional else None
         self.graph_unify = nn.Linear(2 * H, H) if config.bidirectional else None
 
     # ------------------------------------------------------------------ helpers
@@ -173,12 +194,6 @@ class DVAE(nn.Module):
                                             reverse=True)
             graph_state = self.graph_unify(torch.cat([graph_state, backward_list[0]], -1))  # B x H
         return self.fc_mu(graph_state), self.fc_logvar(graph_state)
-
-    def reparameterize(self, mu: Tensor, logvar: Tensor, eps_scale: float = 0.01,
-                       generator: torch.Generator | None = None) -> Tensor:
-        """``z = mu + eps_scale * eps * std`` (the reference's small training noise)."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-        return mu + eps_scale * eps * torch.exp(0.5 * logvar)
 
     # ------------------------------------------------------------------ loss
     def reconstruction_terms(self, z: Tensor, op_ids: Tensor, adjacency: Tensor,
@@ -252,11 +267,6 @@ class DVAE(nn.Module):
                                                       reduction="none")
         edge_bce = (edge_bce * mask[:, pair_v]).sum()
         return type_nll, edge_bce
-
-    def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
-             eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
-        """Encode, sample ``z`` and return the teacher-forced loss parts (sums over the batch)."""
-        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()

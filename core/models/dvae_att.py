@@ -119,14 +119,7 @@ class DVAEAtt(DVAE):
         >>> graphs = model.decode(model.encode(op_ids, adjacency, num_nodes)[0], stochastic=False)
     """
 
-    def _build_encoder(self) -> None:
-        config = self.config
-        N, H, E = config.max_nodes, config.hidden_dim, self.op_encoder.output_dim
-        self.encoder_forward = nn.GRUCell(E, H)
-        self.encoder_backward = nn.GRUCell(E, H) if config.bidirectional else None
-        self.message_forward = AttentionMessage(H, N, config.vertex_ids)  # shared with the decoder
-        self.message_backward = AttentionMessage(H, N, config.vertex_ids) if config.bidirectional else None
-        self.graph_unify = nn.Linear(2 * H, H) if config.bidirectional else None
+    message_class = AttentionMessage  # D-VAE's encoder modules, with attention for the gated messages
 
     def _propagate(self, cell: nn.GRUCell, message: AttentionMessage, op_ids: Tensor, adjacency: Tensor,
                    reverse: bool) -> list[Tensor]:

@@ -49,20 +49,19 @@ from torch import Tensor, nn
 
 from ..config import ModelConfig
 from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs
+from .decoding import DecodedGraphs, choose_types
 from .dvae import _at_least_fp32
-from .svae import SVAE, _build_graphs, _choose_types
+from .svae import SVAE, _build_graphs
 
 
 class GraphRNN(SVAE):
     """GraphRNN with a pluggable operation encoder (``ModelConfig.model = "graphrnn"``).
 
     Args:
-        config: ``hidden_dim``, ``latent_dim``, ``bidirectional`` (the encoder GRU only),
-            ``encoding`` (one-hot or learned); ``vertex_ids`` is not used.
+        config: as :class:`SVAE`'s (``bidirectional`` shapes the encoder GRU only: the
+            decoder runs forward).
 
-    Shapes: as :class:`~core.models.dvae.DVAE` (``op_ids`` ``B x N``, ``adjacency``
-    ``B x N x N``, ``num_nodes`` ``B``, ``z`` ``B x latent_dim``).
+    Shapes: as :class:`SVAE`.
 
     Example:
         >>> model = GraphRNN(ModelConfig(num_node_types=8, max_nodes=8, model="graphrnn"))
@@ -91,7 +90,8 @@ class GraphRNN(SVAE):
 
     def teacher_forced_scores(self, z: Tensor, types: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
         """Type logits ``B x (N-1) x T`` and edge logits ``B x (N-1) x (N-1)`` of every row,
-        the true string (types ``B x (N-1)``, bits ``B x (N-1) x (N-1)``) fed as the inputs."""
+        the true string (types ``B x (N-1)``, bits ``B x (N-1) x (N-1)``) fed as the inputs: what
+        the loss reads (:meth:`SVAE.reconstruction_terms`)."""
         B, rows, H = edges.shape[0], edges.shape[1], self.config.hidden_dim
         string = self.string_rows(types, edges)  # B x (N-1) x (E + N-1)
         inputs = torch.cat([torch.zeros_like(string[:, :1]), string[:, :-1]], 1)  # shifted: a zero row first
@@ -103,18 +103,6 @@ class GraphRNN(SVAE):
                                        graph_states.reshape(1, B * rows, H))  # (B (N-1)) x (N-1) x H
         edge_logits = self.add_edge(edge_states).reshape(B, rows, rows)
         return self.add_vertex(graph_states), edge_logits
-
-    # ------------------------------------------------------------------ loss
-    def reconstruction_terms(self, z: Tensor, op_ids: Tensor, adjacency: Tensor,
-                             num_nodes: Tensor) -> tuple[Tensor, Tensor]:
-        """Type NLL and edge BCE of the string under teacher forcing, summed over every row of
-        the batch (``z``: ``B x latent_dim``)."""
-        types, edges = self.string_targets(op_ids, adjacency, num_nodes)
-        type_logits, edge_logits = self.teacher_forced_scores(z, types, edges)
-        type_logits, edge_logits = _at_least_fp32(type_logits), _at_least_fp32(edge_logits)
-        type_nll = F.cross_entropy(type_logits.transpose(1, 2), types, reduction="sum")
-        edge_bce = F.binary_cross_entropy_with_logits(edge_logits, edges.to(edge_logits.dtype), reduction="sum")
-        return type_nll, edge_bce
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
@@ -141,7 +129,7 @@ class GraphRNN(SVAE):
         for position in range(1, N):
             state, hidden = self.decoder_gru(row, hidden)  # B x 1 x H
             type_logits = _at_least_fp32(self.add_vertex(state[:, 0]))  # B x T
-            types = _choose_types(type_logits, position, stochastic, generator, constraints)  # B
+            types = choose_types(type_logits, position, stochastic, generator, constraints)  # B
             bits = self._decide_bits(hidden, position, stochastic, generator, constraints)  # B x (N-1)
             row = torch.cat([table[types], bits.to(table.dtype)], -1).unsqueeze(1)
             all_types.append(types)

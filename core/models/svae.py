@@ -29,12 +29,12 @@ from torch import Tensor, nn
 from ..config import ModelConfig
 from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
 from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs
-from .dvae import LossParts, _at_least_fp32, variational_loss
+from .decoding import DecodedGraphs, choose_types
+from .dvae import VariationalModel, _at_least_fp32
 from .op_encoder import OpEncoder, make_op_encoder
 
 
-class SVAE(nn.Module):
+class SVAE(VariationalModel):
     """The S-VAE with a pluggable operation encoder (``ModelConfig.model = "svae"``).
 
     Args:
@@ -79,12 +79,6 @@ class SVAE(nn.Module):
         graph_state = last[0] if self.graph_unify is None else self.graph_unify(torch.cat([last[0], last[1]], -1))
         return self.fc_mu(graph_state), self.fc_logvar(graph_state)
 
-    def reparameterize(self, mu: Tensor, logvar: Tensor, eps_scale: float = 0.01,
-                       generator: torch.Generator | None = None) -> Tensor:
-        """``z = mu + eps_scale * eps * std`` (the reference's small training noise)."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-        return mu + eps_scale * eps * torch.exp(0.5 * logvar)
-
     def scores(self, z: Tensor) -> tuple[Tensor, Tensor]:
         """Type logits ``B x (N-1) x T`` and edge logits ``B x (N-1) x (N-1)`` of every row."""
         steps = self.config.max_nodes - 1
@@ -92,21 +86,22 @@ class SVAE(nn.Module):
         outputs, _ = self.decoder_gru(start.unsqueeze(1).expand(-1, steps, -1).contiguous())  # B x (N-1) x H
         return self.add_vertex(outputs), self.add_edges(outputs)
 
+    def teacher_forced_scores(self, z: Tensor, types: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
+        """The scores the loss reads, given the true string (types ``B x (N-1)``, bits
+        ``B x (N-1) x (N-1)``): S-VAE's decoder feeds no decision back, so :meth:`scores`."""
+        return self.scores(z)
+
     # ------------------------------------------------------------------ loss
     def reconstruction_terms(self, z: Tensor, op_ids: Tensor, adjacency: Tensor,
                              num_nodes: Tensor) -> tuple[Tensor, Tensor]:
-        """Type NLL and edge BCE of the string, summed over every row of the batch."""
-        type_logits, edge_logits = self.scores(z)
+        """Type NLL and edge BCE of the string (``z``: ``B x latent_dim``) from
+        :meth:`teacher_forced_scores`, summed over every row of the batch."""
         types, edges = self.string_targets(op_ids, adjacency, num_nodes)
+        type_logits, edge_logits = self.teacher_forced_scores(z, types, edges)
         type_logits, edge_logits = _at_least_fp32(type_logits), _at_least_fp32(edge_logits)
         type_nll = F.cross_entropy(type_logits.transpose(1, 2), types, reduction="sum")
         edge_bce = F.binary_cross_entropy_with_logits(edge_logits, edges.to(edge_logits.dtype), reduction="sum")
         return type_nll, edge_bce
-
-    def loss(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor, beta: float = 0.005,
-             eps_scale: float = 0.01, generator: torch.Generator | None = None) -> LossParts:
-        """Encode, sample ``z`` and return the loss parts (sums over the batch)."""
-        return variational_loss(self, op_ids, adjacency, num_nodes, beta, eps_scale, generator)
 
     # ------------------------------------------------------------------ decoder
     @torch.no_grad()
@@ -135,7 +130,7 @@ def _build_graphs(type_logits: Tensor, edge_probs: Tensor, stochastic: bool, gen
     finished = torch.zeros(B, dtype=torch.bool, device=device)
     for v in range(1, N):
         types = torch.full((B,), END_TYPE, dtype=torch.long, device=device) if v == N - 1 else \
-            _choose_types(type_logits[:, v - 1].clone(), v, stochastic, generator, constraints)
+            choose_types(type_logits[:, v - 1].clone(), v, stochastic, generator, constraints)
         active = ~finished
         op_ids[:, v] = torch.where(active, types, op_ids[:, v])
         ends = active & (types == END_TYPE)
@@ -146,18 +141,6 @@ def _build_graphs(type_logits: Tensor, edge_probs: Tensor, stochastic: bool, gen
             _draw_edges(adjacency, edge_probs[:, v - 1], v, active & ~ends, stochastic, generator, constraints)
         finished = finished | ends
     return DecodedGraphs(op_ids.cpu().numpy(), adjacency.to(torch.uint8).cpu().numpy(), num_nodes.cpu().numpy())
-
-
-def _choose_types(logits: Tensor, position: int, stochastic: bool, generator: torch.Generator | None,
-                  constraints: DecodeConstraints | None) -> Tensor:
-    """The type of the node at ``position`` in every graph, ``B``."""
-    if constraints is not None:
-        logits[:, START_TYPE] = -torch.inf
-        if position < constraints.min_nodes - 1:
-            logits[:, END_TYPE] = -torch.inf
-    if not stochastic:
-        return logits.argmax(-1)
-    return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(1)
 
 
 def _draw_edges(adjacency: Tensor, probs: Tensor, position: int, deciding: Tensor, stochastic: bool,

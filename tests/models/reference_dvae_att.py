@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from core.spaces.base import END_TYPE, START_TYPE
 
+from .per_graph import decoder_start, edge_bce_term, edge_probability, greedy_type, loose_ends, type_nll_term
 from .reference_dvae import _dtype, _features
 
 SLOPE = 0.01  # the score's LeakyReLU slope, written out here rather than read from the model
@@ -61,19 +62,15 @@ def encode_one(model, types, adjacency, num_nodes):
 
 def reconstruction_one(model, z, types, adjacency, num_nodes):
     """Teacher-forced type NLL and edge BCE of one graph (``z``: 1 x d)."""
-    states = [model.decoder(_features(model, START_TYPE), torch.tanh(model.fc_init(z)))]
-    type_nll = torch.zeros((), dtype=_dtype(model))
-    edge_bce = torch.zeros((), dtype=_dtype(model))
+    states = [decoder_start(model, z)]
+    type_nll = edge_bce = torch.zeros((), dtype=_dtype(model))
     for v in range(1, num_nodes):
-        logits = model.add_vertex(states[v - 1])
-        type_nll = type_nll - F.log_softmax(logits, -1)[0, types[v]]
-        x = _features(model, types[v])
-        senders = []
+        type_nll = type_nll + type_nll_term(model.add_vertex(states[v - 1])[0], types[v])
+        x, senders = _features(model, types[v]), []
         current = model.decoder(x, _attend(model, senders))
         for k in range(v - 1, -1, -1):
-            prob = torch.sigmoid(model.add_edge(torch.cat([states[k], current], 1)))[0, 0]
             target = float(adjacency[k, v])
-            edge_bce = edge_bce - (target * torch.log(prob) + (1 - target) * torch.log(1 - prob))
+            edge_bce = edge_bce + edge_bce_term(edge_probability(model, states[k], current), target)
             if target > 0:
                 senders.append(_send(model, model.message_forward, states[k], k))
             current = model.decoder(x, _attend(model, senders))
@@ -84,22 +81,12 @@ def reconstruction_one(model, z, types, adjacency, num_nodes):
 def final_states_one(model, z, types, adjacency, num_nodes):
     """The decoder's final state of every node of one given graph (``z``: 1 x d): node ``v``
     attends over all its predecessors. Returns ``num_nodes`` states, each 1 x H."""
-    states = [model.decoder(_features(model, START_TYPE), torch.tanh(model.fc_init(z)))]
+    states = [decoder_start(model, z)]
     for v in range(1, num_nodes):
         senders = [_send(model, model.message_forward, states[k], k) for k in range(v - 1, -1, -1)
                    if adjacency[k, v] > 0]  # in the order the decoder adds them
         states.append(model.decoder(_features(model, types[v]), _attend(model, senders)))
     return states
-
-
-def _greedy_type(model, state, position, constraints):
-    """The argmax type of the node at ``position`` (not the output node)."""
-    logits = model.add_vertex(state)[0].clone()
-    if constraints is not None:
-        logits[START_TYPE] = -torch.inf
-        if position < constraints.min_nodes - 1:
-            logits[END_TYPE] = -torch.inf
-    return int(logits.argmax())
 
 
 def _greedy_edge(prob, k, v, has_input, constraints):
@@ -118,23 +105,18 @@ def greedy_decode_one(model, z, constraints=None):
     """Greedy decode of one latent point (``z``: 1 x d), with optional
     :class:`DecodeConstraints`. Returns ``(types, edges)``."""
     N = model.config.max_nodes
-    types = [START_TYPE]
-    edges = set()
-    states = [model.decoder(_features(model, START_TYPE), torch.tanh(model.fc_init(z)))]
+    states = [decoder_start(model, z)]
+    types, edges = [START_TYPE], set()
     for v in range(1, N):
-        new_type = END_TYPE if v == N - 1 else _greedy_type(model, states[v - 1], v, constraints)
+        new_type = END_TYPE if v == N - 1 else greedy_type(model.add_vertex(states[v - 1])[0], v, constraints)
         types.append(new_type)
         if new_type == END_TYPE:
-            for k in range(v):
-                if not any(a == k for a, _ in edges):
-                    edges.add((k, v))
+            edges |= loose_ends(edges, v)
             break
-        x = _features(model, new_type)
-        senders = []
+        x, senders = _features(model, new_type), []
         current = model.decoder(x, _attend(model, senders))
         for k in range(v - 1, -1, -1):
-            prob = torch.sigmoid(model.add_edge(torch.cat([states[k], current], 1)))[0, 0]
-            if _greedy_edge(prob, k, v, bool(senders), constraints):
+            if _greedy_edge(edge_probability(model, states[k], current), k, v, bool(senders), constraints):
                 edges.add((k, v))
                 senders.append(_send(model, model.message_forward, states[k], k))
             current = model.decoder(x, _attend(model, senders))

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
 from core.spaces.base import END_TYPE, START_TYPE
 
+from .per_graph import decoder_start, edge_bce_term, edge_probability, loose_ends, type_nll_term
 from .reference_dvae import _dtype, _features, _message
 
 
@@ -57,22 +57,19 @@ def encode_one(model, types, adjacency, num_nodes):
 def reconstruction_one(model, z, types, adjacency, num_nodes):
     """Teacher-forced type NLL and edge BCE of one graph (``z``: 1 x d)."""
     H = model.config.hidden_dim
-    states = [model.decoder(_features(model, START_TYPE), torch.tanh(model.fc_init(z)))]
-    type_nll = torch.zeros((), dtype=_dtype(model))
-    edge_bce = torch.zeros((), dtype=_dtype(model))
+    states = [decoder_start(model, z)]
+    type_nll = edge_bce = torch.zeros((), dtype=_dtype(model))
     for v in range(1, num_nodes):
         graph_state = states[0]
         for k in range(1, v):
             graph_state = graph_state + states[k]
-        logits = model.add_vertex(graph_state)
-        type_nll = type_nll - F.log_softmax(logits, -1)[0, types[v]]
+        type_nll = type_nll + type_nll_term(model.add_vertex(graph_state)[0], types[v])
         x = _features(model, types[v])
         incoming = torch.zeros(1, H, dtype=_dtype(model))
         current = model.decoder(x, incoming)
         for k in range(v - 1, -1, -1):
-            prob = torch.sigmoid(model.add_edge(torch.cat([states[k], current], 1)))[0, 0]
             target = float(adjacency[k, v])
-            edge_bce = edge_bce - (target * torch.log(prob) + (1 - target) * torch.log(1 - prob))
+            edge_bce = edge_bce + edge_bce_term(edge_probability(model, states[k], current), target)
             if target > 0:
                 incoming = incoming + _message(model, model.message_forward, states[k], k)
             current = model.decoder(x, incoming)
@@ -84,24 +81,20 @@ def reconstruction_one(model, z, types, adjacency, num_nodes):
 def greedy_decode_one(model, z):
     """Greedy decode of one latent point (``z``: 1 x d). Returns ``(types, edges)``."""
     N, H = model.config.max_nodes, model.config.hidden_dim
-    types = [START_TYPE]
-    edges = set()
-    states = [model.decoder(_features(model, START_TYPE), torch.tanh(model.fc_init(z)))]
+    states = [decoder_start(model, z)]
+    types, edges = [START_TYPE], set()
     for v in range(1, N):
         graph_state = sum(states[1:], states[0])
         new_type = END_TYPE if v == N - 1 else int(model.add_vertex(graph_state).argmax(-1))
         types.append(new_type)
         if new_type == END_TYPE:
-            for k in range(v):
-                if not any(a == k for a, _ in edges):
-                    edges.add((k, v))
+            edges |= loose_ends(edges, v)
             break
         x = _features(model, new_type)
         incoming = torch.zeros(1, H, dtype=_dtype(model))
         current = model.decoder(x, incoming)
         for k in range(v - 1, -1, -1):
-            prob = torch.sigmoid(model.add_edge(torch.cat([states[k], current], 1)))[0, 0]
-            if prob > 0.5:
+            if edge_probability(model, states[k], current) > 0.5:
                 edges.add((k, v))
                 incoming = incoming + _message(model, model.message_forward, states[k], k)
             current = model.decoder(x, incoming)

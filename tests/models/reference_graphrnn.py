@@ -13,6 +13,7 @@ import torch
 
 from core.spaces.base import END_TYPE, START_TYPE
 
+from .per_graph import edge_bce_term, greedy_type, loose_ends, type_nll_term
 from .reference_svae import _gru_step, encode_one, string_rows
 
 __all__ = ["encode_one", "greedy_decode_one", "reconstruction_one"]
@@ -33,24 +34,14 @@ def reconstruction_one(model, z, types, adjacency, num_nodes):
     x = torch.zeros(1, model.op_encoder.output_dim + N - 1, dtype=dtype)
     for true_type, bits in string_rows(model, types, adjacency, num_nodes):
         state = _gru_step(model.decoder_gru, "", x, state)
-        type_nll = type_nll - torch.log_softmax(model.add_vertex(state)[0], 0)[true_type]
+        type_nll = type_nll + type_nll_term(model.add_vertex(state)[0], true_type)
         edge_state, previous_bit = state, 0.0
         for bit in bits:
             edge_state = _gru_step(model.edge_gru, "", torch.tensor([[previous_bit]], dtype=dtype), edge_state)
-            p = torch.sigmoid(model.add_edge(edge_state)[0, 0])
-            edge_bce = edge_bce - (bit * torch.log(p) + (1 - bit) * torch.log(1 - p))
+            edge_bce = edge_bce + edge_bce_term(torch.sigmoid(model.add_edge(edge_state)[0, 0]), bit)
             previous_bit = bit
         x = _row_input(model, true_type, bits, dtype)
     return type_nll, edge_bce
-
-
-def _greedy_type(logits, v, constraints):
-    if constraints is not None:
-        logits = logits.clone()
-        logits[START_TYPE] = -torch.inf
-        if v < constraints.min_nodes - 1:
-            logits[END_TYPE] = -torch.inf
-    return int(logits.argmax())
 
 
 def _greedy_bits(model, state, v, constraints, dtype):
@@ -83,12 +74,12 @@ def greedy_decode_one(model, z, constraints=None):
     types, edges = [START_TYPE], set()
     for v in range(1, N):
         state = _gru_step(model.decoder_gru, "", x, state)
-        chosen = _greedy_type(model.add_vertex(state)[0], v, constraints)
+        chosen = greedy_type(model.add_vertex(state)[0], v, constraints)
         bits = _greedy_bits(model, state, v, constraints, dtype)
         node_type = END_TYPE if v == N - 1 else chosen
         types.append(node_type)
         if node_type == END_TYPE:
-            edges |= {(k, v) for k in range(v) if not any(a == k for a, _ in edges)}
+            edges |= loose_ends(edges, v)
             break
         edges |= {(k, v) for k in range(v) if bits[k]}
         x = _row_input(model, chosen, bits, dtype)

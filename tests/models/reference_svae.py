@@ -11,6 +11,8 @@ import torch
 
 from core.spaces.base import END_TYPE, START_TYPE
 
+from .per_graph import edge_bce_term, loose_ends, type_nll_term
+
 
 def _gru_step(gru, suffix, x, h):
     """One step of direction ``suffix`` ("" or "_reverse") of a one-layer ``nn.GRU``; ``x``: 1 x in, ``h``: 1 x H."""
@@ -72,10 +74,9 @@ def reconstruction_one(model, z, types, adjacency, num_nodes):
     edge_bce = torch.zeros((), dtype=z.dtype)
     targets = string_rows(model, types, adjacency, num_nodes)
     for (type_logits, edge_logits), (true_type, bits) in zip(_scores_one(model, z), targets):
-        type_nll = type_nll - torch.log_softmax(type_logits, 0)[true_type]
+        type_nll = type_nll + type_nll_term(type_logits, true_type)
         for logit, bit in zip(edge_logits, bits):
-            p = torch.sigmoid(logit)
-            edge_bce = edge_bce - (bit * torch.log(p) + (1 - bit) * torch.log(1 - p))
+            edge_bce = edge_bce + edge_bce_term(torch.sigmoid(logit), bit)
     return type_nll, edge_bce
 
 
@@ -90,9 +91,7 @@ def greedy_decode_one(model, z):
         new_type = END_TYPE if v == N - 1 else int(type_logits.argmax())
         types.append(new_type)
         if new_type == END_TYPE:
-            for k in range(v):
-                if not any(a == k for a, _ in edges):
-                    edges.add((k, v))
+            edges |= loose_ends(edges, v)
             break
         for k in range(v - 1, -1, -1):
             if torch.sigmoid(edge_logits[k]) > 0.5:

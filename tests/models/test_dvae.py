@@ -9,37 +9,16 @@ import torch
 from core.config import ModelConfig
 from core.models.dvae import DVAE, gru_cell
 from core.models.op_encoder import LearnedOpEncoder, OneHotOpEncoder
-from core.spaces.base import END_TYPE, START_TYPE
+from core.spaces.base import END_TYPE
 
+from .per_graph import (NUM_NODES, NUM_TYPES, assert_batch_terms_are_single_graph_sums, assert_bf16_loss_close,
+                        assert_compact_decoding_equals_dense, assert_encoder_matches, assert_gradients_match,
+                        assert_greedy_decodes_match, make_model, random_graphs)
 from .reference_dvae import encode_one, greedy_decode_one, reconstruction_one
 
-NUM_TYPES, NUM_NODES = 8, 7
 
-
-def random_graphs(batch: int, seed: int, variable_size: bool = False):
-    """Valid-looking DAGs: input, ops, output; chain edges plus random skips."""
-    rng = np.random.default_rng(seed)
-    op_ids = np.zeros((batch, NUM_NODES), dtype=np.int64)
-    adjacency = np.zeros((batch, NUM_NODES, NUM_NODES), dtype=np.float32)
-    num_nodes = np.full(batch, NUM_NODES)
-    for b in range(batch):
-        n = int(rng.integers(4, NUM_NODES + 1)) if variable_size else NUM_NODES
-        num_nodes[b] = n
-        op_ids[b, 0] = START_TYPE
-        op_ids[b, 1 : n - 1] = rng.integers(2, NUM_TYPES, n - 2)
-        op_ids[b, n - 1] = END_TYPE
-        for j in range(1, n):
-            adjacency[b, j - 1, j] = 1
-            for i in range(j - 1):
-                adjacency[b, i, j] = float(rng.random() < 0.4)
-    return torch.from_numpy(op_ids), torch.from_numpy(adjacency), torch.from_numpy(num_nodes)
-
-
-def make_model(encoding="onehot", dtype=torch.float32, seed=0, **overrides):
-    torch.manual_seed(seed)
-    config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
-                         encoding=encoding, embedding_dim=3, **overrides)
-    return DVAE(config).to(dtype)
+def make_dvae(encoding="onehot", dtype=torch.float32, seed=0, **overrides):
+    return make_model("dvae", encoding, dtype, seed, **overrides)
 
 
 def test_gru_cell_matches_torch():
@@ -53,13 +32,7 @@ def test_gru_cell_matches_torch():
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 @pytest.mark.parametrize("bidirectional", [True, False])
 def test_encoder_matches_per_graph_reference(encoding, bidirectional):
-    model = make_model(encoding, torch.float64, bidirectional=bidirectional)
-    op_ids, adjacency, num_nodes = random_graphs(6, seed=1, variable_size=True)
-    mu, logvar = model.encode(op_ids, adjacency.double(), num_nodes)
-    for b in range(len(op_ids)):
-        ref_mu, ref_logvar = encode_one(model, op_ids[b].tolist(), adjacency[b].double(), int(num_nodes[b]))
-        torch.testing.assert_close(mu[b : b + 1], ref_mu, rtol=1e-10, atol=1e-12)
-        torch.testing.assert_close(logvar[b : b + 1], ref_logvar, rtol=1e-10, atol=1e-12)
+    assert_encoder_matches(make_dvae(encoding, torch.float64, bidirectional=bidirectional), encode_one)
 
 
 def _reference_loss(model, z, op_ids, adjacency, num_nodes):
@@ -74,56 +47,39 @@ def _reference_loss(model, z, op_ids, adjacency, num_nodes):
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 def test_fast_loss_and_gradients_match_per_graph_reference(dtype, rtol, encoding):
     """The fast path's teacher-forced loss and every gradient equal the slow per-graph loop."""
-    model = make_model(encoding, dtype)
+    model = make_dvae(encoding, dtype)
     op_ids, adjacency, num_nodes = random_graphs(5, seed=2, variable_size=True)
     adjacency = adjacency.to(dtype)
     z = torch.randn(5, model.config.latent_dim, dtype=dtype, generator=torch.Generator().manual_seed(3))
 
-    type_nll, edge_bce = model.reconstruction_terms(z, op_ids, adjacency, num_nodes)
-    fast = type_nll + edge_bce
-    fast_grads = torch.autograd.grad(fast, list(model.parameters()), allow_unused=True)
+    def fast():
+        type_nll, edge_bce = model.reconstruction_terms(z, op_ids, adjacency, num_nodes)
+        return type_nll + edge_bce
 
-    slow = _reference_loss(model, z, op_ids, adjacency, num_nodes)
-    slow_grads = torch.autograd.grad(slow, list(model.parameters()), allow_unused=True)
-
-    torch.testing.assert_close(fast, slow, rtol=rtol, atol=0)
-    checked = 0
-    for (name, _), g_fast, g_slow in zip(model.named_parameters(), fast_grads, slow_grads):
-        if g_slow is None:
-            continue  # encoder parameters: not part of the reconstruction terms
-        checked += 1
-        scale = g_slow.abs().max().clamp_min(1e-12)
-        assert (g_fast - g_slow).abs().max() / scale < rtol * 10, name
-    assert checked >= 8
+    # the encoder's parameters are not part of the reconstruction terms: passed over
+    checked = assert_gradients_match(model, fast, lambda: _reference_loss(model, z, op_ids, adjacency, num_nodes),
+                                     rtol=rtol, gradient_rtol=rtol * 10, every_parameter=False)
+    assert len(checked) >= 8
 
 
 def test_batch_loss_equals_sum_of_single_graph_losses():
-    model = make_model("learned")
-    op_ids, adjacency, num_nodes = random_graphs(6, seed=4, variable_size=True)
-    z = torch.randn(6, model.config.latent_dim, generator=torch.Generator().manual_seed(5))
-    batch = sum(model.reconstruction_terms(z, op_ids, adjacency, num_nodes))
-    singles = sum(sum(model.reconstruction_terms(z[b : b + 1], op_ids[b : b + 1], adjacency[b : b + 1],
-                                                 num_nodes[b : b + 1])) for b in range(6))
-    torch.testing.assert_close(batch, singles, rtol=1e-5, atol=1e-5)
+    assert_batch_terms_are_single_graph_sums(make_dvae("learned"), atol=1e-5)
 
 
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 def test_greedy_decode_matches_per_graph_reference_and_single_decodes(encoding):
-    model = make_model(encoding, torch.float64, seed=7)
+    model = make_dvae(encoding, torch.float64, seed=7)
     z = torch.randn(16, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(8)) * 2
     batch = model.decode(z, stochastic=False)
     for b in range(16):
         single = model.decode(z[b : b + 1], stochastic=False)
         assert np.array_equal(single.op_ids[0], batch.op_ids[b])
         assert np.array_equal(single.adjacency[0], batch.adjacency[b])
-        types, edges = greedy_decode_one(model, z[b : b + 1])
-        n = int(batch.num_nodes[b])
-        assert batch.op_ids[b, :n].tolist() == types
-        assert {tuple(e) for e in np.argwhere(batch.adjacency[b])} == edges
+    assert_greedy_decodes_match(model, z, batch, greedy_decode_one)
 
 
 def test_learned_encoder_frozen_to_identity_is_the_onehot_model():
-    onehot = make_model("onehot", seed=11)
+    onehot = make_dvae("onehot", seed=11)
     torch.manual_seed(0)
     config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
                          encoding="learned", embedding_dim=NUM_TYPES)
@@ -145,7 +101,7 @@ def test_learned_encoder_frozen_to_identity_is_the_onehot_model():
 
 
 def test_stochastic_decode_is_seeded_and_ends_with_output():
-    model = make_model("learned")
+    model = make_dvae("learned")
     z = torch.randn(32, 5, generator=torch.Generator().manual_seed(0))
     first = model.decode(z, generator=torch.Generator().manual_seed(3))
     second = model.decode(z, generator=torch.Generator().manual_seed(3))
@@ -158,7 +114,7 @@ def test_stochastic_decode_is_seeded_and_ends_with_output():
 
 
 def test_kl_term_is_the_gaussian_kl():
-    model = make_model()
+    model = make_dvae()
     op_ids, adjacency, num_nodes = random_graphs(3, seed=5)
     parts = model.loss(op_ids, adjacency, num_nodes, beta=0.5, generator=torch.Generator().manual_seed(0))
     mu, logvar = model.encode(op_ids, adjacency, num_nodes)
@@ -171,20 +127,15 @@ def test_kl_term_is_the_gaussian_kl():
 def test_compact_decoding_equals_the_dense_masked_path(stochastic):
     """The CPU path drops finished graphs and updates only the rows that gained an edge; the
     CUDA path computes every row and masks. Same graphs, same random stream."""
-    model = make_model("learned", torch.float64, seed=5)
+    model = make_dvae("learned", torch.float64, seed=5)
     z = torch.randn(200, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
-    compact = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=True)
-    dense = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=False)
-    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200  # some graphs end early: rows are dropped
-    assert np.array_equal(compact.op_ids, dense.op_ids)
-    assert np.array_equal(compact.adjacency, dense.adjacency)
-    assert np.array_equal(compact.num_nodes, dense.num_nodes)
+    assert_compact_decoding_equals_dense(model, z, stochastic)  # some graphs end early: rows are dropped
 
 
 def test_compact_decoding_leaves_the_generator_where_the_dense_path_does():
     """Dropping finished graphs (even all of them before the last node) makes the same
     random draws, so a generator shared by consecutive decode calls stays in step."""
-    model = make_model("learned", torch.float64, seed=5)
+    model = make_dvae("learned", torch.float64, seed=5)
     z = torch.randn(64, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
     short = []
     for b in range(64):  # single graphs that end before the last node: the batch empties early
@@ -204,17 +155,8 @@ def test_bf16_autocast_trains_and_decodes_on_both_paths():
     compact and dense decoders agree (mixing dtypes in their row updates is an error)."""
     from core.devices import autocast
 
-    model = make_model("learned", seed=5)
-    op_ids, adjacency, num_nodes = random_graphs(16, seed=3, variable_size=True)
-    reference = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0)).loss.detach()
-    with autocast(torch.device("cpu"), "bf16"):
-        parts = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0))
-    parts.loss.backward()
-    assert abs(parts.loss.item() - reference.item()) < 0.05 * abs(reference.item())
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    model = make_dvae("learned", seed=5)
+    assert_bf16_loss_close(model)
     z = torch.randn(200, model.config.latent_dim, generator=torch.Generator().manual_seed(5)) * 2
     with autocast(torch.device("cpu"), "bf16"):
-        compact = model.decode(z, True, torch.Generator().manual_seed(6), compact=True)
-        dense = model.decode(z, True, torch.Generator().manual_seed(6), compact=False)
-    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200
-    assert np.array_equal(compact.op_ids, dense.op_ids) and np.array_equal(compact.adjacency, dense.adjacency)
+        assert_compact_decoding_equals_dense(model, z, True)

@@ -12,22 +12,22 @@ import torch
 from core.__main__ import main
 from core.config import ModelConfig
 from core.models.dvae_att import AttentionGraphDecoder, DVAEAtt, attend
-from core.models.registry import build_model, display_name
+from core.models.registry import display_name
 from core.spaces import get_space
 from core.spaces.base import END_TYPE
 from core.spaces.constraints import DecodeConstraints
 
-from .reference_dvae_att import encode_one, final_states_one, greedy_decode_one, reconstruction_one
-from .test_dvae import NUM_NODES, NUM_TYPES, random_graphs
+from . import reference_dvae_att
+from .per_graph import (NUM_NODES, assert_bf16_loss_close, assert_compact_decoding_equals_dense,
+                        assert_encoder_matches, assert_greedy_decodes_match, assert_loss_and_gradients_match,
+                        assert_loss_parts_add_up, make_model)
+from .reference_dvae_att import final_states_one
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def make_att(dtype=torch.float64, seed=0, **overrides):
-    torch.manual_seed(seed)
-    config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
-                         encoding="learned", embedding_dim=3, model="dvae-att", **overrides)
-    return build_model(config).to(dtype)
+    return make_model("dvae-att", "learned", dtype, seed, **overrides)
 
 
 def test_registry_builds_the_attention_model_and_names_it():
@@ -55,66 +55,20 @@ def test_attention_by_hand():
 @pytest.mark.parametrize("bidirectional", [True, False])
 @pytest.mark.parametrize("vertex_ids", [True, False])
 def test_encoder_matches_per_graph_reference(bidirectional, vertex_ids):
-    model = make_att(bidirectional=bidirectional, vertex_ids=vertex_ids)
-    op_ids, adjacency, num_nodes = random_graphs(6, seed=1, variable_size=True)
-    mu, logvar = model.encode(op_ids, adjacency.double(), num_nodes)
-    for b in range(len(op_ids)):
-        ref_mu, ref_logvar = encode_one(model, op_ids[b].tolist(), adjacency[b].double(), int(num_nodes[b]))
-        torch.testing.assert_close(mu[b : b + 1], ref_mu, rtol=1e-10, atol=1e-12)
-        torch.testing.assert_close(logvar[b : b + 1], ref_logvar, rtol=1e-10, atol=1e-12)
-
-
-def _loss_and_gradients(model, loss_of):
-    loss = loss_of()
-    return loss, torch.autograd.grad(loss, list(model.parameters()), allow_unused=True)
+    assert_encoder_matches(make_att(bidirectional=bidirectional, vertex_ids=vertex_ids), reference_dvae_att.encode_one)
 
 
 @pytest.mark.parametrize("bidirectional", [True, False])
 def test_loss_and_every_gradient_match_per_graph_reference(bidirectional):
     """The whole loss (encode, z = mu + 0.01 eps std with a fixed eps, decode, KL) and every
     gradient, encoder and attention included, equal the slow per-graph loops."""
-    model = make_att(bidirectional=bidirectional)
-    op_ids, adjacency, num_nodes = random_graphs(5, seed=2, variable_size=True)
-    adjacency = adjacency.double()
-    eps = torch.randn(5, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    beta = 0.5
-
-    def fast():
-        mu, logvar = model.encode(op_ids, adjacency, num_nodes)
-        z = mu + 0.01 * eps * torch.exp(0.5 * logvar)
-        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        return sum(model.reconstruction_terms(z, op_ids, adjacency, num_nodes)) + beta * kld
-
-    def slow():
-        total = torch.zeros((), dtype=torch.float64)
-        for b in range(len(op_ids)):
-            types, n = op_ids[b].tolist(), int(num_nodes[b])
-            mu, logvar = encode_one(model, types, adjacency[b], n)
-            z = mu + 0.01 * eps[b : b + 1] * torch.exp(0.5 * logvar)
-            type_nll, edge_bce = reconstruction_one(model, z, types, adjacency[b], n)
-            kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-            total = total + type_nll + edge_bce + beta * kld
-        return total
-
-    fast_loss, fast_grads = _loss_and_gradients(model, fast)
-    slow_loss, slow_grads = _loss_and_gradients(model, slow)
-    torch.testing.assert_close(fast_loss, slow_loss, rtol=1e-10, atol=0)
-    names = [name for name, _ in model.named_parameters()]
-    for name, g_fast, g_slow in zip(names, fast_grads, slow_grads):
-        assert g_slow is not None and g_fast is not None, name
-        scale = g_slow.abs().max().clamp_min(1e-12)
-        assert (g_fast - g_slow).abs().max() / scale < 1e-10, name
+    checked = assert_loss_and_gradients_match(make_att(bidirectional=bidirectional), reference_dvae_att)
     assert {"message_forward.project.weight", "message_forward.score.weight", "encoder_forward.weight_hh",
-            "decoder.weight_hh", "add_edge.0.weight", "op_encoder.embedding.weight"} <= set(names)
+            "decoder.weight_hh", "add_edge.0.weight", "op_encoder.embedding.weight"} <= set(checked)
 
 
 def test_model_loss_is_the_sum_of_its_parts_in_fp32():
-    model = make_att(torch.float32)
-    op_ids, adjacency, num_nodes = random_graphs(8, seed=4, variable_size=True)
-    parts = model.loss(op_ids, adjacency, num_nodes, beta=0.5, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(parts.loss, parts.type_nll + parts.edge_bce + 0.5 * parts.kld)
-    parts.loss.backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+    assert_loss_parts_add_up(make_att(torch.float32))
 
 
 def _varied(model, scale=8.0, end_bias=0.5):
@@ -134,14 +88,6 @@ def _attending_operations(decoded) -> int:
                for v in range(1, int(decoded.num_nodes[b]) - 1))
 
 
-def _assert_matches_reference(model, z, decoded, constraints=None):
-    for b in range(len(z)):
-        types, edges = greedy_decode_one(model, z[b : b + 1], constraints)
-        n = int(decoded.num_nodes[b])
-        assert decoded.op_ids[b, :n].tolist() == types, b
-        assert {tuple(e) for e in np.argwhere(decoded.adjacency[b])} == edges, b
-
-
 @pytest.mark.parametrize("compact", [True, False])
 def test_greedy_decode_matches_per_graph_reference_and_single_decodes(compact):
     model = _varied(make_att(seed=7))
@@ -149,7 +95,7 @@ def test_greedy_decode_matches_per_graph_reference_and_single_decodes(compact):
     batch = model.decode(z, stochastic=False, compact=compact)
     assert len(set(batch.num_nodes.tolist())) > 1  # graphs of several sizes: finished rows are dropped
     assert _attending_operations(batch) > 0
-    _assert_matches_reference(model, z, batch)
+    assert_greedy_decodes_match(model, z, batch, reference_dvae_att.greedy_decode_one)
     for b in range(0, 24, 6):
         single = model.decode(z[b : b + 1], stochastic=False, compact=compact)
         assert np.array_equal(single.op_ids[0], batch.op_ids[b]) and np.array_equal(single.adjacency[0],
@@ -194,7 +140,7 @@ def test_constrained_greedy_decode_matches_per_graph_reference(constraints, comp
     held = model.decode(z, stochastic=False, compact=compact, constraints=constraints)
     assert (free.num_nodes < constraints.min_nodes).any()  # the rules bite on this model
     assert (held.num_nodes >= constraints.min_nodes).all()
-    _assert_matches_reference(model, z, held, constraints)
+    assert_greedy_decodes_match(model, z, held, reference_dvae_att.greedy_decode_one, constraints)
 
 
 @pytest.mark.parametrize("stochastic", [False, True])
@@ -203,11 +149,8 @@ def test_compact_decoding_equals_the_dense_masked_path(stochastic, constrained):
     model = _varied(make_att(seed=5))
     constraints = DecodeConstraints(min_nodes=5, single_input=True) if constrained else None
     z = torch.randn(200, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
-    compact = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=True, constraints=constraints)
-    dense = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=False, constraints=constraints)
-    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200  # some graphs end early: rows are dropped
-    assert np.array_equal(compact.op_ids, dense.op_ids) and np.array_equal(compact.adjacency, dense.adjacency)
-    assert np.array_equal(compact.num_nodes, dense.num_nodes)
+    # some graphs end early: rows are dropped
+    assert_compact_decoding_equals_dense(model, z, stochastic, constraints)
 
 
 def test_constrained_nbg_decodes_are_valid_and_keep_the_random_stream():
@@ -230,18 +173,10 @@ def test_bf16_autocast_trains_and_decodes_on_both_paths():
     from core.devices import autocast
 
     model = make_att(torch.float32, seed=5)
-    op_ids, adjacency, num_nodes = random_graphs(16, seed=3, variable_size=True)
-    reference = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0)).loss.detach()
-    with autocast(torch.device("cpu"), "bf16"):
-        parts = model.loss(op_ids, adjacency, num_nodes, generator=torch.Generator().manual_seed(0))
-    parts.loss.backward()
-    assert abs(parts.loss.item() - reference.item()) < 0.05 * abs(reference.item())
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert_bf16_loss_close(model)
     z = torch.randn(100, model.config.latent_dim, generator=torch.Generator().manual_seed(5)) * 2
     with autocast(torch.device("cpu"), "bf16"):
-        compact = model.decode(z, True, torch.Generator().manual_seed(6), compact=True)
-        dense = model.decode(z, True, torch.Generator().manual_seed(6), compact=False)
-    assert np.array_equal(compact.op_ids, dense.op_ids) and np.array_equal(compact.adjacency, dense.adjacency)
+        assert_compact_decoding_equals_dense(model, z, True, some_end_early=False)
 
 
 def test_train_refuses_onehot_operations_in_one_line_with_exit_status_2(tmp_path, capsys):

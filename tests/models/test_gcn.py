@@ -3,26 +3,22 @@ reference_gcn.py: encoder, loss and every gradient (fp64 to 1e-10), greedy decod
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
-from core.config import ModelConfig
 from core.models.gcn_aggregation import gcn_edges
 from core.models.gcn_dvae import GCNDVAE
-from core.models.registry import build_model, display_name
+from core.models.registry import display_name
 
-from .reference_gcn import encode_one, greedy_decode_one, reconstruction_one
-from .test_dvae import NUM_NODES, NUM_TYPES, random_graphs
+from . import reference_gcn
+from .per_graph import (assert_compact_decoding_equals_dense, assert_encoder_matches, assert_greedy_decodes_match,
+                        assert_loss_and_gradients_match, assert_loss_parts_add_up, make_model, random_graphs)
 
 ORDERS = ["sequential", "synchronous"]
 
 
 def make_gcn(encoding="onehot", dtype=torch.float64, seed=0, **overrides):
-    torch.manual_seed(seed)
-    config = ModelConfig(num_node_types=NUM_TYPES, max_nodes=NUM_NODES, hidden_dim=12, latent_dim=5,
-                         encoding=encoding, embedding_dim=3, model="gcn", **overrides)
-    return build_model(config).to(dtype)
+    return make_model("gcn", encoding, dtype, seed, **overrides)
 
 
 def test_registry_builds_the_gcn_and_names_it():
@@ -38,13 +34,7 @@ def test_registry_builds_the_gcn_and_names_it():
 @pytest.mark.parametrize("undirected", [True, False])
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 def test_encoder_matches_per_graph_reference(order, undirected, encoding):
-    model = make_gcn(encoding, gcn_order=order, bidirectional=undirected)
-    op_ids, adjacency, num_nodes = random_graphs(6, seed=1, variable_size=True)
-    mu, logvar = model.encode(op_ids, adjacency.double(), num_nodes)
-    for b in range(len(op_ids)):
-        ref_mu, ref_logvar = encode_one(model, op_ids[b].tolist(), adjacency[b].double(), int(num_nodes[b]))
-        torch.testing.assert_close(mu[b : b + 1], ref_mu, rtol=1e-10, atol=1e-12)
-        torch.testing.assert_close(logvar[b : b + 1], ref_logvar, rtol=1e-10, atol=1e-12)
+    assert_encoder_matches(make_gcn(encoding, gcn_order=order, bidirectional=undirected), reference_gcn.encode_one)
 
 
 def test_the_two_orders_differ_and_agree_on_one_level():
@@ -74,57 +64,17 @@ def test_edge_weights_by_hand():
     assert weights[(1, 1)] == pytest.approx(1 / 2) and weights[(0, 0)] == pytest.approx(1.0)
 
 
-def _loss_and_gradients(model, loss_of):
-    loss = loss_of()
-    return loss, torch.autograd.grad(loss, list(model.parameters()), allow_unused=True)
-
-
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 def test_loss_and_gradients_match_per_graph_reference(order, encoding):
     """The whole loss (encode, z = mu + 0.01 eps std with a fixed eps, decode, KL) and every
     gradient, encoder included, equal the slow per-graph loops."""
-    model = make_gcn(encoding, gcn_order=order)
-    op_ids, adjacency, num_nodes = random_graphs(5, seed=2, variable_size=True)
-    adjacency = adjacency.double()
-    eps = torch.randn(5, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    beta = 0.5
-
-    def fast():
-        mu, logvar = model.encode(op_ids, adjacency, num_nodes)
-        z = mu + 0.01 * eps * torch.exp(0.5 * logvar)
-        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        return sum(model.reconstruction_terms(z, op_ids, adjacency, num_nodes)) + beta * kld
-
-    def slow():
-        total = torch.zeros((), dtype=torch.float64)
-        for b in range(len(op_ids)):
-            types, n = op_ids[b].tolist(), int(num_nodes[b])
-            mu, logvar = encode_one(model, types, adjacency[b], n)
-            z = mu + 0.01 * eps[b : b + 1] * torch.exp(0.5 * logvar)
-            type_nll, edge_bce = reconstruction_one(model, z, types, adjacency[b], n)
-            kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-            total = total + type_nll + edge_bce + beta * kld
-        return total
-
-    fast_loss, fast_grads = _loss_and_gradients(model, fast)
-    slow_loss, slow_grads = _loss_and_gradients(model, slow)
-    torch.testing.assert_close(fast_loss, slow_loss, rtol=1e-10, atol=0)
-    names = [name for name, _ in model.named_parameters()]
-    for name, g_fast, g_slow in zip(names, fast_grads, slow_grads):
-        assert g_slow is not None and g_fast is not None, name
-        scale = g_slow.abs().max().clamp_min(1e-12)
-        assert (g_fast - g_slow).abs().max() / scale < 1e-10, name
-    assert {"gcn.layers.0.weight", "gcn.layers.2.bias", "add_vertex.0.weight"} <= set(names)
+    checked = assert_loss_and_gradients_match(make_gcn(encoding, gcn_order=order), reference_gcn)
+    assert {"gcn.layers.0.weight", "gcn.layers.2.bias", "add_vertex.0.weight"} <= set(checked)
 
 
 def test_model_loss_is_the_sum_of_its_parts_in_fp32():
-    model = make_gcn("learned", torch.float32)
-    op_ids, adjacency, num_nodes = random_graphs(8, seed=4, variable_size=True)
-    parts = model.loss(op_ids, adjacency, num_nodes, beta=0.5, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(parts.loss, parts.type_nll + parts.edge_bce + 0.5 * parts.kld)
-    parts.loss.backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+    assert_loss_parts_add_up(make_gcn("learned", torch.float32))
 
 
 @pytest.mark.parametrize("encoding,seed", [("onehot", 5), ("learned", 10)])  # seeds whose decodes vary in size
@@ -133,18 +83,11 @@ def test_greedy_decode_matches_per_graph_reference(encoding, seed):
     z = torch.randn(16, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(8)) * 2
     batch = model.decode(z, stochastic=False)
     assert len(set(batch.num_nodes.tolist())) > 1  # graphs of several sizes: the running sum is compacted
-    for b in range(16):
-        types, edges = greedy_decode_one(model, z[b : b + 1])
-        n = int(batch.num_nodes[b])
-        assert batch.op_ids[b, :n].tolist() == types
-        assert {tuple(e) for e in np.argwhere(batch.adjacency[b])} == edges
+    assert_greedy_decodes_match(model, z, batch, reference_gcn.greedy_decode_one)
 
 
 @pytest.mark.parametrize("stochastic", [False, True])
 def test_compact_decoding_equals_the_dense_masked_path(stochastic):
     model = make_gcn("learned", seed=10)
     z = torch.randn(200, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(5)) * 2
-    compact = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=True)
-    dense = model.decode(z, stochastic, torch.Generator().manual_seed(6), compact=False)
-    assert 0 < (compact.num_nodes < NUM_NODES).sum() < 200  # some graphs end early: rows are dropped
-    assert np.array_equal(compact.op_ids, dense.op_ids) and np.array_equal(compact.adjacency, dense.adjacency)
+    assert_compact_decoding_equals_dense(model, z, stochastic)  # some graphs end early: rows are dropped

@@ -7,22 +7,18 @@ import numpy as np
 import pytest
 import torch
 
-from core.config import ModelConfig
-from core.models.registry import build_model, display_name
+from core.models.registry import display_name
 from core.models.svae import SVAE
 from core.spaces.base import END_TYPE, START_TYPE
 from core.spaces.constraints import DecodeConstraints
 
-from .reference_svae import encode_one, greedy_decode_one, reconstruction_one
-from .test_dvae import NUM_NODES, NUM_TYPES, random_graphs
+from . import reference_svae
+from .per_graph import (NUM_NODES, assert_encoder_matches, assert_greedy_decodes_match, assert_loss_and_gradients_match,
+                        assert_loss_parts_add_up, make_model, random_graphs)
 
 
 def make_svae(encoding="onehot", dtype=torch.float64, seed=0, **overrides):
-    torch.manual_seed(seed)
-    settings = {"num_node_types": NUM_TYPES, "max_nodes": NUM_NODES, "hidden_dim": 12, "latent_dim": 5,
-                "encoding": encoding, "embedding_dim": 3, "model": "svae", **overrides}
-    config = ModelConfig(**settings)
-    return build_model(config).to(dtype)
+    return make_model("svae", encoding, dtype, seed, **overrides)
 
 
 def test_registry_builds_the_svae_and_names_it():
@@ -44,13 +40,7 @@ def test_the_string_by_hand():
 @pytest.mark.parametrize("bidirectional", [True, False])
 @pytest.mark.parametrize("encoding", ["onehot", "learned"])
 def test_encoder_matches_per_graph_reference(bidirectional, encoding):
-    model = make_svae(encoding, bidirectional=bidirectional)
-    op_ids, adjacency, num_nodes = random_graphs(6, seed=1, variable_size=True)
-    mu, logvar = model.encode(op_ids, adjacency.double(), num_nodes)
-    for b in range(len(op_ids)):
-        ref_mu, ref_logvar = encode_one(model, op_ids[b].tolist(), adjacency[b].double(), int(num_nodes[b]))
-        torch.testing.assert_close(mu[b : b + 1], ref_mu, rtol=1e-10, atol=1e-12)
-        torch.testing.assert_close(logvar[b : b + 1], ref_logvar, rtol=1e-10, atol=1e-12)
+    assert_encoder_matches(make_svae(encoding, bidirectional=bidirectional), reference_svae.encode_one)
 
 
 def test_a_graph_is_encoded_alone():
@@ -68,45 +58,11 @@ def test_a_graph_is_encoded_alone():
 def test_loss_and_gradients_match_per_graph_reference(encoding):
     """The whole loss (encode, z = mu + 0.01 eps std with a fixed eps, decode, KL) and every
     gradient equal the slow per-graph loops."""
-    model = make_svae(encoding)
-    op_ids, adjacency, num_nodes = random_graphs(5, seed=2, variable_size=True)
-    adjacency = adjacency.double()
-    eps = torch.randn(5, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-
-    def fast():
-        mu, logvar = model.encode(op_ids, adjacency, num_nodes)
-        z = mu + 0.01 * eps * torch.exp(0.5 * logvar)
-        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-        return sum(model.reconstruction_terms(z, op_ids, adjacency, num_nodes)) + 0.5 * kld
-
-    def slow():
-        total = torch.zeros((), dtype=torch.float64)
-        for b in range(len(op_ids)):
-            types, n = op_ids[b].tolist(), int(num_nodes[b])
-            mu, logvar = encode_one(model, types, adjacency[b], n)
-            z = mu + 0.01 * eps[b : b + 1] * torch.exp(0.5 * logvar)
-            kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
-            total = total + sum(reconstruction_one(model, z, types, adjacency[b], n)) + 0.5 * kld
-        return total
-
-    parameters = list(model.parameters())
-    fast_loss, slow_loss = fast(), slow()
-    fast_grads = torch.autograd.grad(fast_loss, parameters, allow_unused=True)
-    slow_grads = torch.autograd.grad(slow_loss, parameters, allow_unused=True)
-    torch.testing.assert_close(fast_loss, slow_loss, rtol=1e-10, atol=0)
-    for (name, _), g_fast, g_slow in zip(model.named_parameters(), fast_grads, slow_grads):
-        assert g_slow is not None and g_fast is not None, name
-        scale = g_slow.abs().max().clamp_min(1e-12)
-        assert (g_fast - g_slow).abs().max() / scale < 1e-10, name
+    assert_loss_and_gradients_match(make_svae(encoding), reference_svae)
 
 
 def test_loss_parts_in_fp32():
-    model = make_svae("learned", torch.float32)
-    op_ids, adjacency, num_nodes = random_graphs(8, seed=4, variable_size=True)
-    parts = model.loss(op_ids, adjacency, num_nodes, beta=0.5, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(parts.loss, parts.type_nll + parts.edge_bce + 0.5 * parts.kld)
-    parts.loss.backward()
-    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+    assert_loss_parts_add_up(make_svae("learned", torch.float32))
 
 
 @pytest.mark.parametrize("encoding,seed", [("onehot", 3), ("learned", 0)])
@@ -117,12 +73,7 @@ def test_greedy_decode_matches_per_graph_reference(encoding, seed):
     z = torch.randn(32, model.config.latent_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(8)) * 3
     batch = model.decode(z, stochastic=False)
     assert len(set(batch.num_nodes.tolist())) >= 3
-    for b in range(32):
-        types, edges = greedy_decode_one(model, z[b : b + 1])
-        n = int(batch.num_nodes[b])
-        assert batch.op_ids[b, :n].tolist() == types
-        assert (batch.op_ids[b, n:] == -1).all()
-        assert {tuple(e) for e in np.argwhere(batch.adjacency[b])} == edges
+    assert_greedy_decodes_match(model, z, batch, reference_svae.greedy_decode_one)
 
 
 def test_stochastic_decode_is_seeded_and_constraints_hold():
