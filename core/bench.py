@@ -21,6 +21,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
+from .bench_data import ENAS_TEST_GRAPHS, ENAS_TRAIN_GRAPHS, enas_like_batch
+from .bench_models import format_model_table, model_speed_rows
 from .evaluate import decode_many
 from .evaluate import EVAL_GP_EPOCHS
 from .gp_metrics import gp_test_metrics
@@ -28,8 +30,6 @@ from .models.dvae import DVAE
 from .runs import atomic_write_json
 from .spaces.base import END_TYPE
 
-ENAS_TRAIN_GRAPHS = 17_118  # enas6 training split
-ENAS_TEST_GRAPHS = 1_902
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,6 @@ CASES = [
     BenchCase("fast", PRESETS["fast"].hidden_dim, PRESETS["fast"].latent_dim, PRESETS["fast"].batch_size),
     BenchCase("quick", PRESETS["quick"].hidden_dim, PRESETS["quick"].latent_dim, PRESETS["quick"].batch_size),
 ]
-
-
-def enas_like_batch(batch_size: int, seed: int = 0, num_layers: int = 6):
-    """A synthetic ENAS-shaped batch (chain plus random skips), so the bench needs no data file."""
-    rng = np.random.default_rng(seed)
-    n = num_layers + 2
-    op_ids = np.zeros((batch_size, n), dtype=np.int64)
-    op_ids[:, 1:-1] = rng.integers(2, 8, (batch_size, num_layers))
-    op_ids[:, -1] = 1
-    adjacency = np.zeros((batch_size, n, n), dtype=np.float32)
-    for v in range(1, n):
-        adjacency[:, v - 1, v] = 1
-        if 2 <= v <= num_layers:
-            adjacency[:, : v - 1, v] = rng.random((batch_size, v - 1)) < 0.5
-    return torch.from_numpy(op_ids), torch.from_numpy(adjacency), torch.full((batch_size,), n)
 
 
 def large_gemm_gflops(device: torch.device, dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
@@ -267,9 +252,18 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-evaluate", action="store_true", help="skip timing the full evaluate protocol")
     parser.add_argument("--gp-seeds", type=int, default=2, help="GP seeds timed (projected to 10)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
+    parser.add_argument("--models", action="store_true",
+                        help="instead: every --model and encoding, training step and decoding (core/bench_models.py)")
 
 
 def bench_main(args) -> None:
+    if args.models:
+        rows = model_speed_rows(args.steps, args.repeats)
+        print()
+        print(format_model_table(rows, torch.get_num_threads()))
+        if args.json:
+            atomic_write_json(args.json, {"threads": torch.get_num_threads(), "torch": torch.__version__, "rows": rows})
+        return
     device = resolve_device(args.device)
     precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
     result = run_bench(device, precisions, args.steps, args.repeats, args.decode_batch, not args.no_evaluate,

@@ -28,3 +28,22 @@ def test_run_bench_rows_are_consistent():
     assert row["gflop_per_graph"] > 0 and row["decode_greedy_gflop_per_graph"] > 0
     assert row["decode_greedy_mean_nodes"] == 8.0 and row["decode_stochastic_mean_nodes"] == 8.0
     assert "| tiny | fp32 |" in format_table(result)
+
+
+def test_bench_models_times_every_model_and_encoding_it_takes(monkeypatch):
+    import dataclasses
+
+    from core import bench_models
+    from core.config import PRESETS
+    from core.models.registry import MODELS
+
+    tiny = dataclasses.replace(PRESETS["fast"], hidden_dim=8, latent_dim=4, batch_size=4)
+    monkeypatch.setitem(PRESETS, "fast", tiny)
+    rows = bench_models.model_speed_rows(steps=1, repeats=1, decode_batch=8)
+    assert [(row["model"], row["encoding"]) for row in rows] == \
+        [(name, encoding) for name, spec in MODELS.items() for encoding in spec.names]
+    for row in rows:
+        assert row["s_per_epoch_enas6"] == pytest.approx(17118 / 4 * row["ms_per_step"] / 1e3, rel=1e-6)
+        assert row["decode_graphs_per_s"] > 0 and 2 <= row["decode_mean_nodes"] <= 8
+    table = bench_models.format_model_table(rows, 1)
+    assert "| DVAE-EMB-ATT | dvae-att | learned |" in table and "| DeepGMG | deepgmg | onehot |" in table
