@@ -80,3 +80,9 @@ def test_table_models_names_each_runs_model_recipe_and_wall_time(tmp_path, capsy
     assert lines[2].startswith("| paper | D-VAE | enas6 |") and len(lines) == 2 + 5 + 1
     cells = [cell.strip() for cell in lines[-1].split("|")[1:-1]]
     assert cells[1:5] == ["GCN-EMB", "nbg-cora", "tiny, 3 epochs", "4.5"]
+
+
+def test_bo_summary_figure_names_a_format_it_can_write(tmp_path, capsys):
+    code = main(["bo-summary", str(tmp_path), "--figure", str(tmp_path / "regret.txt")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--figure" in err and ".png, .svg, .pdf or .html" in err and "Traceback" not in err

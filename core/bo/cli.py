@@ -16,6 +16,8 @@ import pandas as pd
 from .. import runs
 from ..devices import resolve_device
 from ..errors import OpEmbedError
+from ..export import figure_bytes
+from ..reports.best_cells import bo_regret
 from ..runs import atomic_write_csv
 from ..validation import check_output_dir, check_output_file, require_at_least
 from ..spaces import get_space
@@ -189,6 +191,8 @@ def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoints", default=",".join(map(str, DEFAULT_CHECKPOINTS)),
                         help="rounds after which to report the best found, comma-separated (default: %(default)s)")
     parser.add_argument("--csv", type=Path, default=None, help="also write the race table as CSV here")
+    parser.add_argument("--figure", type=Path, default=None,
+                        help="also draw the regret curves (mean ± s.e. over seeds) to this .png, .svg, .pdf or .html")
     parser.add_argument("--compact", action="store_true",
                         help="random search and evolution once, not once per run (where their figures repeat)")
 
@@ -200,6 +204,11 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     budgets = _positive_list(args.budgets, "--budgets", "query counts, e.g. 50,100,200,500")
     if args.csv is not None:
         check_output_file(args.csv, "--csv")
+    if args.figure is not None:
+        check_output_file(args.figure, "--figure")
+        figure_format = args.figure.suffix.lstrip(".").lower()
+        if figure_format not in ("png", "svg", "pdf", "html"):
+            raise OpEmbedError(f"--figure {args.figure}: name a .png, .svg, .pdf or .html file")
     race: pd.DataFrame = race_frame(args.runs, budgets)
     print(race_markdown(compact_race(race) if args.compact else race))
     print()
@@ -211,6 +220,10 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     print(summary_markdown(summarise_bo(args.runs, checkpoints)))
     if args.csv is not None:
         atomic_write_csv(args.csv, race)
+    if args.figure is not None:
+        report = bo_regret([runs.Run.open(run) for run in args.runs])
+        runs.atomic_write_bytes(args.figure, figure_bytes(report[0], figure_format))
+        print(f"wrote {args.figure}")
     return 0
 
 

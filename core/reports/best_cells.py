@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.bo import best_so_far_curves, regret_curves, summarise_bo
+from core.bo.race import SHARED_METHODS
 from core.figures import best_so_far_figure, cells_row, regret_figure, property_correlation_bar, property_scatter as scatter_figure
 from core.properties import architecture_properties, property_columns, property_correlations, property_label, \
     property_latent_fit as latent_fit
@@ -113,9 +114,23 @@ def bo_regret(runs: Sequence[Run]) -> Report | None:
     with_bo = runs_with_bo(runs)
     if not with_bo:
         return None
-    curves = pd.concat([regret_curves(run.path, space_best=float(np.max(run.table.y))).assign(run=labels[run.path])
-                        for run in with_bo], ignore_index=True)
-    return regret_figure(curves, y_label=f"regret in {with_bo[0].space.objective_name}"), curves
+    parts = [regret_curves(run.path, space_best=float(np.max(run.table.y))).assign(run=labels[run.path])
+             for run in with_bo]
+    return regret_figure(_shared_once(parts), y_label=f"regret in {with_bo[0].space.objective_name}",
+                         title=f"Bayesian optimisation on {with_bo[0].space.name}: regret"), \
+        pd.concat(parts, ignore_index=True)
+
+
+def _shared_once(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The runs' regret curves with a baseline that never reads the model (random search,
+    evolution) drawn once, unnamed by run, where every run holds the same curves for it."""
+    curves = pd.concat(parts, ignore_index=True)
+    for method in SHARED_METHODS:
+        same = [part[part.method == method].drop(columns="run").reset_index(drop=True) for part in parts]
+        if len(parts) > 1 and len(same[0]) and all(s.equals(same[0]) for s in same[1:]):
+            curves = curves[curves.method != method]
+            curves = pd.concat([curves, same[0].assign(run="")], ignore_index=True)
+    return curves
 
 
 def bo_summary(runs: Sequence[Run]) -> pd.DataFrame | None:

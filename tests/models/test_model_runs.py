@@ -58,6 +58,8 @@ def test_a_run_goes_through_every_command(small_cora, tmp_path, capsys, model, e
         _ok(["bo", str(run), "--method", "dvae", "--mode", mode, "--rounds", "1", "--batch-size", "2", "--seeds", "1",
              "--init", "8", "--quiet", "--device", "cpu", "--no-resume", "--decode-attempts", "2"], capsys)
     assert list((run / runs.BO_DIR).glob("dvae-seed0*.json"))
+    _ok(["bo-summary", str(run), "--figure", str(tmp_path / "regret.html")], capsys)
+    assert "Bayesian optimisation on nbg-cora: regret" in (tmp_path / "regret.html").read_text()
     _ok(["export", str(run), "--format", "html", "--projection", "pca", "--out", str(tmp_path / "figures")], capsys)
     exported = {path.stem for path in (tmp_path / "figures").iterdir()}
     assert {"latent_pca", "training_curves"} <= exported
