@@ -26,7 +26,9 @@ from .loop import result_path, run_search
 from .methods import make_method
 from .problem import load_problem
 from .protocols import default_protocol
-from .race import BUDGETS, compact_race, race_frame, race_markdown, versus_first_run, versus_markdown
+from .race import (
+    BUDGETS, compact_race, race_frame, race_markdown, race_wide_markdown, versus_first_run, versus_markdown,
+)
 from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
 
 
@@ -195,6 +197,8 @@ def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also draw the regret curves (mean ± s.e. over seeds) to this .png, .svg, .pdf or .html")
     parser.add_argument("--compact", action="store_true",
                         help="random search and evolution once, not once per run (where their figures repeat)")
+    parser.add_argument("--wide", action="store_true",
+                        help="the race as one row per run and method, one column per budget (regret, p vs evolution)")
 
 
 def bo_summary_main(args: argparse.Namespace) -> int:
@@ -210,7 +214,8 @@ def bo_summary_main(args: argparse.Namespace) -> int:
         if figure_format not in ("png", "svg", "pdf", "html"):
             raise OpEmbedError(f"--figure {args.figure}: name a .png, .svg, .pdf or .html file")
     race: pd.DataFrame = race_frame(args.runs, budgets)
-    print(race_markdown(compact_race(race) if args.compact else race))
+    shown = compact_race(race) if args.compact else race
+    print(race_wide_markdown(shown) if args.wide else race_markdown(shown))
     print()
     if len(args.runs) > 1:
         versus = versus_first_run(args.runs, budgets)

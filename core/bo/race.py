@@ -172,6 +172,29 @@ def versus_markdown(frame: pd.DataFrame, method: str = "dvae") -> str:
     return "\n".join(lines)
 
 
+def race_wide_markdown(frame: pd.DataFrame) -> str:
+    """The race as one row per run and method and one column per budget: the mean regret ±
+    its standard error, and the Wilcoxon p against evolution (``p < 0.05`` in bold) --
+    the layout of the README's race tables. Pass :func:`compact_race`'s frame to list the
+    shared baselines once."""
+    budgets = sorted(frame["budget"].unique()) if not frame.empty else []
+    header = ["run", "method", "seeds", *[f"regret after {int(b)} (p vs {REFERENCE})" for b in budgets]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (run, method), part in frame.groupby(["run", "method"], sort=False):
+        cells = [Path(run).name, method, str(int(part["seeds"].max()))]
+        for budget in budgets:
+            row = part[part["budget"] == budget]
+            if row.empty:
+                cells.append("–")
+                continue
+            row = row.iloc[0]
+            text = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
+            p_value = "" if pd.isna(row["p_value"]) else (f" (**{text}**)" if row["p_value"] < 0.05 else f" ({text})")
+            cells.append(f"{_number(row['regret_mean'], 4)} ± {_number(row['regret_se'], 4)}{p_value}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def race_markdown(frame: pd.DataFrame) -> str:
     """The race as a Markdown table, one row per run, method and budget: grouped by budget,
     the runs in the order given."""

@@ -124,3 +124,16 @@ def test_versus_first_run_pairs_the_dvae_searches_by_seed(run_dir, tmp_path):
     assert row["pairs"] == 3 and row["delta"] == pytest.approx(differences.mean())
     assert row["p_value"] == pytest.approx(wilcoxon(differences).pvalue)
     assert "other `dvae` against" in versus_markdown(frame)
+
+
+def test_race_wide_has_a_column_per_budget(run_dir):
+    from core.bo.race import race_wide_markdown
+
+    frame = race_frame([run_dir], budgets=(2, 4))
+    lines = race_wide_markdown(frame).splitlines()
+    assert lines[0].count("regret after") == 2 and len(lines) == 2 + 2  # dvae and evolution
+    dvae = next(line for line in lines if "| dvae |" in line)
+    row = frame[(frame.method == "dvae") & (frame.budget == 4)].iloc[0]
+    assert f"{row['regret_mean']:.4f} ± {row['regret_se']:.4f} (p = {row['p_value']:.3f})" in dvae
+    evolution = next(line for line in lines if "| evolution |" in line)
+    assert "p =" not in evolution  # the reference has no test against itself
