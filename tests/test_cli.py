@@ -80,6 +80,10 @@ def test_table_models_names_each_runs_model_recipe_and_wall_time(tmp_path, capsy
     assert lines[2].startswith("| paper | D-VAE | enas6 |") and len(lines) == 2 + 5 + 1
     cells = [cell.strip() for cell in lines[-1].split("|")[1:-1]]
     assert cells[1:5] == ["GCN-EMB", "nbg-cora", "tiny, 3 epochs", "4.5"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    (run / "metrics.json").write_text(json.dumps({**metrics, "eval_config": {"encode_times": 2, "decode_times": 2}}))
+    assert main(["table", str(run), "--models"]) == 0
+    assert "| tiny, 3 epochs; recon over 2 x 2 decodes |" in capsys.readouterr().out
 
 
 def test_bo_summary_figure_names_a_format_it_can_write(tmp_path, capsys):
