@@ -1,6 +1,6 @@
 """Start the dashboard as `streamlit run` and drive Debian's Chromium with Playwright.
 
-Shared by ``test_browser.py`` and ``measure_latency.py``. Never downloads a browser: it
+Shared by the browser tests (``test_browser*.py``) and ``measure_latency.py``. Never downloads a browser: it
 uses ``/usr/bin/chromium`` (``apt-get install -y chromium``).
 """
 
@@ -77,6 +77,25 @@ def streamlit_server(runs_dir: Path | str, demo_dir: Path | str = "", log_path: 
         stop(process)
         if log_path:
             log.close()
+
+
+def require_browser() -> None:
+    """Skip the calling test (or fixture) unless Debian's Chromium and Playwright are here."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api")
+
+
+@contextlib.contextmanager
+def served_page(runs_dir: Path | str, demo_dir: Path | str, root: Path, timeout_ms: int = 120_000,
+                extra_env: dict[str, str] | None = None):
+    """The dashboard served on ``runs_dir`` / ``demo_dir`` (log in ``root``) and a browser tab
+    on it. Yields the tab."""
+    with streamlit_server(runs_dir, demo_dir, log_path=root / "streamlit.log", extra_env=extra_env) as (url, _):
+        with browser_page(url, timeout_ms=timeout_ms) as tab:
+            yield tab
 
 
 def launch(playwright):

@@ -11,11 +11,10 @@ Run: ``python -m pytest tests/e2e -m e2e``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, ROOT, browser_page, open_page, streamlit_server, wait_for_rerun
+from tests.e2e.harness import PAGES, ROOT, browser_page, open_page, require_browser, streamlit_server, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 CHART_PAGES = {"Runs", "Latent space", "Operation embeddings", "Smoothness", "Best cells"}
@@ -24,9 +23,7 @@ SCREENSHOTS = ROOT / "assets" / "screenshots"
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api")
+    require_browser()
     from tests.dashboard.tiny_runs import build_tiny_runs
 
     root = tmp_path_factory.mktemp("e2e")

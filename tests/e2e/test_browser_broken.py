@@ -7,27 +7,22 @@ Run: ``python -m pytest tests/e2e -m e2e``.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, browser_page, open_page, streamlit_server
+from tests.e2e.harness import PAGES, open_page, require_browser, served_page
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api")
+    require_browser()
     from tests.dashboard.tiny_runs import build_broken_runs
 
     root = tmp_path_factory.mktemp("e2e-broken")
-    runs = build_broken_runs(root / "runs")
-    with streamlit_server(runs, "", log_path=root / "streamlit.log") as (url, _):
-        with browser_page(url) as tab:
-            yield tab
+    with served_page(build_broken_runs(root / "runs"), "", root) as tab:
+        yield tab
 
 
 @pytest.mark.parametrize("url_path,title", PAGES, ids=[title for _, title in PAGES])

@@ -4,11 +4,10 @@ opens without an exception. Run: ``python -m pytest tests/e2e -m e2e``."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, ROOT, browser_page, open_page, streamlit_server
+from tests.e2e.harness import PAGES, ROOT, open_page, require_browser, served_page
 
 pytestmark = pytest.mark.e2e
 DEMO = ROOT / "assets" / "demo"
@@ -17,17 +16,14 @@ CHART_PAGES = {"Runs", "Latent space", "Operation embeddings", "Smoothness", "Be
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    require_browser()
     if not (DEMO / "enas6-onehot" / "model.pt").exists():
         pytest.skip("the shipped enas6 pair is not in assets/demo")
-    pytest.importorskip("playwright.sync_api")
     root = tmp_path_factory.mktemp("e2e-demo")
     (root / "runs").mkdir()
     no_data = {"OPEMBED_DATA_DIR": str(root / "no-data")}  # as on a fresh clone: no ENAS data file
-    with streamlit_server(root / "runs", DEMO, log_path=root / "streamlit.log", extra_env=no_data) as (url, _):
-        with browser_page(url, timeout_ms=180_000) as tab:
-            yield tab
+    with served_page(root / "runs", DEMO, root, timeout_ms=180_000, extra_env=no_data) as tab:
+        yield tab
 
 
 def test_the_default_pair_is_the_enas6_pair(page):

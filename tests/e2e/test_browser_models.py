@@ -6,11 +6,10 @@ exception; the Latent space page then compares GCN-EMB with D-VAE. Run:
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, PAGES, browser_page, open_page, streamlit_server
+from tests.e2e.harness import PAGES, open_page, require_browser, served_page
 
 pytestmark = pytest.mark.e2e
 CHART_PAGES = {"Runs", "Latent space", "Operation embeddings"}
@@ -18,9 +17,7 @@ CHART_PAGES = {"Runs", "Latent space", "Operation embeddings"}
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api")
+    require_browser()
     from tests.dashboard.tiny_runs import write_run
 
     root = tmp_path_factory.mktemp("e2e-models")
@@ -28,9 +25,8 @@ def page(tmp_path_factory):
     write_run(runs / "cora-dvae-onehot", "onehot", seed=1)
     write_run(runs / "cora-gcn-onehot", "onehot", seed=2, model="gcn")
     write_run(runs / "cora-gcn-learned", "learned", seed=3, model="gcn")
-    with streamlit_server(runs, "", log_path=root / "streamlit.log") as (url, _):
-        with browser_page(url) as tab:
-            yield tab
+    with served_page(runs, "", root) as tab:
+        yield tab
 
 
 def test_the_default_pair_is_the_gcn_pair_named_by_its_models(page):
