@@ -126,7 +126,8 @@ def _cmd_table(args) -> None:
             raise OpEmbedError(f"{path}: missing; run `python -m core evaluate {run}` first")
         metrics[str(run)] = runs.load_metrics(run)
     if args.models:
-        print(format_model_table([model_table_row(run) for run in args.runs], with_paper=args.paper))
+        rows = [model_table_row(run, metrics[str(run)]) for run in args.runs]
+        print(format_model_table(rows, with_paper=args.paper))
         return
     print(format_metrics_table(metrics))
 
@@ -227,7 +228,6 @@ def _add_relabel(p: argparse.ArgumentParser) -> None:
 
 def _cmd_relabel(args) -> None:
     runs.load_run_config(args.run)
-    check_output_dir(args.out, "--out")
     out = relabel_run(args.run, args.space, args.out, args.data_dir)
     print(f"{out}: {args.run} under the labels of {args.space} (model and latents unchanged); "
           f"`python -m core evaluate {out} --parts gp` adds its GP figures")

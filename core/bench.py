@@ -21,7 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
-from .bench_data import ENAS_TEST_GRAPHS, ENAS_TRAIN_GRAPHS, enas_like_batch
+from .bench_data import ENAS_TEST_GRAPHS, ENAS_TRAIN_GRAPHS, enas_like_batch, median_seconds, sync_device
 from .bench_models import format_model_table, model_speed_rows
 from .evaluate import decode_many
 from .evaluate import EVAL_GP_EPOCHS
@@ -53,17 +53,12 @@ def large_gemm_gflops(device: torch.device, dtype: torch.dtype, size: int = 2048
     b = torch.randn(size, size, device=device).to(dtype)
     times = []
     for _ in range(repeats + 1):
-        _sync(device)
+        sync_device(device)
         started = time.perf_counter()
         a @ b
-        _sync(device)
+        sync_device(device)
         times.append(time.perf_counter() - started)
     return 2 * size**3 / statistics.median(times[1:]) / 1e9
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def _model(case: BenchCase, device: torch.device, encoding: str = "learned") -> DVAE:
@@ -91,16 +86,7 @@ def train_step_figures(case: BenchCase, device: torch.device, precision: str, st
             parts = model.loss(op_ids, adjacency, num_nodes)
         parts.loss.backward()
     flops_per_graph = counter.get_total_flops() / case.batch_size
-    step()  # warm-up
-    times = []
-    for _ in range(repeats):
-        _sync(device)
-        started = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(device)
-        times.append((time.perf_counter() - started) / steps)
-    seconds = statistics.median(times)
+    seconds = median_seconds(step, steps, repeats, device)
     return {
         "ms_per_step": 1e3 * seconds,
         "graphs_per_s": case.batch_size / seconds,
@@ -132,11 +118,11 @@ def decode_figures(case: BenchCase, device: torch.device, precision: str, batch_
                 model.decode(z[:64], stochastic=stochastic, generator=generator)  # warm-up
             times = []
             for _ in range(repeats):
-                _sync(device)
+                sync_device(device)
                 started = time.perf_counter()
                 with autocast(device, precision):
                     decoded = model.decode(z, stochastic=stochastic, generator=generator)
-                _sync(device)
+                sync_device(device)
                 times.append(time.perf_counter() - started)
             out[f"decode_{variant}{mode}_graphs_per_s"] = batch_size / statistics.median(times)
             if not variant:  # GEMM work per decoded graph, and the rate it ran at

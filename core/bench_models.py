@@ -8,12 +8,9 @@ models; the mean number of nodes decoded is reported beside the rate.
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import torch
 
-from .bench_data import ENAS_TRAIN_GRAPHS, NBG_TRAIN_GRAPHS, enas_like_batch
+from .bench_data import ENAS_TRAIN_GRAPHS, NBG_TRAIN_GRAPHS, enas_like_batch, median_seconds
 from .config import PRESETS, ModelConfig
 from .models.registry import MODELS, build_model, display_name
 
@@ -37,9 +34,9 @@ def model_speed_rows(steps: int = 3, repeats: int = 3, decode_batch: int = 1024)
                 model.loss(op_ids, adjacency, num_nodes).loss.backward()
                 optimizer.step()
 
-            seconds = _median_seconds(step, steps, repeats)
+            seconds = median_seconds(step, steps, repeats)
             model.eval()
-            decode_seconds = _median_seconds(lambda: model.decode(z, stochastic=False), 1, repeats)
+            decode_seconds = median_seconds(lambda: model.decode(z, stochastic=False), 1, repeats)
             decoded = model.decode(z, stochastic=False)
             rows.append({"model": name, "encoding": encoding, "name": display_name(model.config),
                          "ms_per_step": 1e3 * seconds,
@@ -49,18 +46,6 @@ def model_speed_rows(steps: int = 3, repeats: int = 3, decode_batch: int = 1024)
                          "decode_mean_nodes": float(decoded.num_nodes.mean())})
             print(format_model_row(rows[-1]), flush=True)
     return rows
-
-
-def _median_seconds(work, steps: int, repeats: int) -> float:
-    """Median over ``repeats`` of the seconds per call of ``work`` (``steps`` calls each), after one warm-up."""
-    work()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(steps):
-            work()
-        times.append((time.perf_counter() - started) / steps)
-    return statistics.median(times)
 
 
 MODEL_HEADER = ("| model | `--model` | `--encoding` | ms/step (batch 128) | s/epoch enas6 | s/epoch nbg | "

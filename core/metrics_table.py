@@ -9,19 +9,24 @@ from core import runs
 from core.models.registry import display_name
 
 
+def _percent(metrics: dict, key: str) -> str:
+    """A share as a percentage with two decimals, "—" where the run has none."""
+    return f"{100 * metrics[key]:.2f}" if key in metrics else "—"
+
+
+def _mean_std(metrics: dict, key: str) -> str:
+    """A GP figure as ``mean ± std`` over seeds, "—" where the run has none."""
+    return f"{metrics[key]:.3f} ± {metrics.get(key + '_std', 0):.3f}" if key in metrics else "—"
+
+
 def format_metrics_table(metrics_by_run: dict[str, dict]) -> str:
     """Markdown table, one row per run, in the layout of the papers' tables (percentages)."""
     header = "| run | space | encoding | recon % | valid % | unique % | novel % | RMSE | Pearson r |"
     lines = [header, "|" + "---|" * 9]
     for name, m in metrics_by_run.items():
-        def pct(key):
-            return f"{100 * m[key]:.2f}" if key in m else "—"
-
-        def pm(key):
-            return f"{m[key]:.3f} ± {m.get(key + '_std', 0):.3f}" if key in m else "—"
-
-        lines.append(f"| {name} | {m.get('space', '?')} | {m.get('encoding', '?')} | {pct('recon_accuracy')} | "
-                     f"{pct('validity')} | {pct('uniqueness')} | {pct('novelty')} | {pm('rmse')} | {pm('pearson')} |")
+        lines.append(f"| {name} | {m.get('space', '?')} | {m.get('encoding', '?')} | {_percent(m, 'recon_accuracy')} | "
+                     f"{_percent(m, 'validity')} | {_percent(m, 'uniqueness')} | {_percent(m, 'novelty')} | "
+                     f"{_mean_std(m, 'rmse')} | {_mean_std(m, 'pearson')} |")
     constrained = {name: m for name, m in metrics_by_run.items() if "constrained_validity" in m}
     if constrained:  # beside the papers' figures, never instead of them
         lines += ["", "Constrained decoding (`evaluate --constrained`: the space's rules masked while decoding):", "",
@@ -57,26 +62,20 @@ def format_model_table(rows: list[dict], with_paper: bool = False) -> str:
                          f"{unique:.2f} | {rmse:.3f} | {pearson:.3f} | |")
     for row in rows:
         m = row["metrics"]
-
-        def pct(key):
-            return f"{100 * m[key]:.2f}" if key in m else "—"
-
-        def pm(key):
-            return f"{m[key]:.3f} ± {m.get(key + '_std', 0):.3f}" if key in m else "—"
-
         minutes = "—" if row.get("train_minutes") is None else f"{row['train_minutes']:.1f}"
         seeds = len(m["rmse_per_seed"]) if isinstance(m.get("rmse_per_seed"), list) else "—"
         lines.append(f"| {row['run']} | {row['model']} | {row['space']} | {row['recipe']} | {minutes} | "
-                     f"{pct('recon_accuracy')} | {pct('validity')} | {pct('uniqueness')} | {pm('rmse')} | "
-                     f"{pm('pearson')} | {seeds} |")
+                     f"{_percent(m, 'recon_accuracy')} | {_percent(m, 'validity')} | {_percent(m, 'uniqueness')} | "
+                     f"{_mean_std(m, 'rmse')} | {_mean_std(m, 'pearson')} | {seeds} |")
     return "\n".join(lines)
 
 
-def model_table_row(run_dir: Path) -> dict:
+def model_table_row(run_dir: Path, metrics: dict | None = None) -> dict:
     """One row of :func:`format_model_table`: the run's model by its papers' name, its recipe
     (preset, epochs, training split; an evaluation lighter than the papers' 10 encodes x 10
     decodes per test graph is named) and training wall time (``history.csv``'s last
-    ``wall_seconds``, where the run recorded it)."""
+    ``wall_seconds``, where the run recorded it). ``metrics``: its ``metrics.json``, when
+    already read."""
     config = runs.load_run_config(run_dir)
     history = runs.load_history(run_dir) if (Path(run_dir) / runs.HISTORY).exists() else None
     epochs = 0 if history is None else len(history)
@@ -84,7 +83,7 @@ def model_table_row(run_dir: Path) -> dict:
     if history is not None and "wall_seconds" in history and epochs:
         wall = float(history["wall_seconds"].iloc[-1]) / 60
     split = "" if config.train.split == "train" else f", split {config.train.split}"
-    metrics = runs.load_metrics(run_dir)
+    metrics = runs.load_metrics(run_dir) if metrics is None else metrics
     protocol = metrics.get("eval_config") if isinstance(metrics.get("eval_config"), dict) else {}
     times = (protocol.get("encode_times", 10), protocol.get("decode_times", 10))
     lighter = "" if times == (10, 10) else f"; recon over {times[0]} x {times[1]} decodes"

@@ -145,12 +145,10 @@ def versus_first_run(run_dirs: list[Path], budgets: tuple[int, ...] = BUDGETS, m
     """Each later run's ``method`` against the first run's, paired by seed (e.g. DVAE-EMB's
     latent BO against D-VAE's). Columns: ``run``, ``against``, ``budget``, ``delta`` (mean
     paired difference of the best found), ``p_value`` (two-sided Wilcoxon), ``pairs``."""
+    searches = {run_dir: [r for r in load_results(run_dir) if r["method"] == method] for run_dir in run_dirs}
+
     def best_by_seed(run_dir: Path, budget: int) -> dict[int, float | None]:
-        found = {}
-        for result in load_results(run_dir):
-            if result["method"] == method and (at := at_budget(result, budget)) is not None:
-                found[result["seed"]] = at[0]
-        return found
+        return {result["seed"]: at[0] for result in searches[run_dir] if (at := at_budget(result, budget)) is not None}
 
     rows = []
     for run_dir in run_dirs[1:]:

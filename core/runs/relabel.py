@@ -29,9 +29,10 @@ import numpy as np
 from core.errors import OpEmbedError, RunDirError
 from core.runs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, remove_stale_temp_files
 from core.runs.loaders import load_config, load_metrics, read_latents
-from core.runs.names import BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL
+from core.runs.names import CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL
 from core.runs.run import load_table
 from core.spaces import get_space
+from core.validation import check_output_dir, run_entries
 
 LABEL_FREE_METRICS = ("recon_accuracy", "validity", "uniqueness", "novelty", "num_prior_decodes",
                       "constrained_recon_accuracy", "constrained_validity", "constrained_uniqueness",
@@ -108,11 +109,9 @@ def _check_same_architectures(old, new, old_name: str, new_name: str) -> None:
 
 
 def _check_out(out: Path) -> None:
-    """``out`` is absent or holds no run files."""
-    if out.exists() and not out.is_dir():
-        raise OpEmbedError(f"--out {out}: is a file, not a folder\n  fix: choose a folder for --out")
-    found = [name for name in (CONFIG, MODEL, CHECKPOINT, HISTORY, EMBEDDINGS, METRICS, LATENTS, BO_DIR)
-             if (out / name).exists()]
+    """``out`` can be written and holds no run files."""
+    check_output_dir(out, "--out")
+    found = run_entries(out)
     if found:
         raise OpEmbedError(f"--out {out}: already holds run files ({', '.join(found)}); relabel writes a new run\n"
                            "  fix: choose an empty or new folder")
