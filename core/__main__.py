@@ -45,6 +45,7 @@ EPILOG = """examples:
   python -m core bo-summary runs/cora-onehot runs/cora-learned
   python -m core export runs/cora-onehot runs/cora-learned --format pdf --out figures/
   python -m core quality runs/enas6-onehot runs/enas6-learned
+  python -m core verdict runs/groups/enas6-onehot runs/groups/enas6-learned
   python -m core recon-bound --space nbg-cora
   python -m core bench --json bench.json
   python -m core demo --out assets/demo
@@ -233,6 +234,30 @@ def _cmd_relabel(args) -> None:
           f"`python -m core evaluate {out} --parts gp` adds its GP figures")
 
 
+# ---------------------------------------------------------------- seed groups
+def _add_verdict(p: argparse.ArgumentParser) -> None:
+    p.add_argument("groups", type=Path, nargs="+",
+                   help="GROUP_A GROUP_B: two folders of seed runs (one-hot, then learned), or any folders whose "
+                        "runs form exactly two seed groups (the one-hot group is A)")
+    p.add_argument("--space", default=None, help="only the runs of this space (e.g. enas6)")
+    p.add_argument("--paired", action="store_true",
+                   help="pair the model seeds both groups share (paired t) instead of Welch's unpaired t")
+    p.add_argument("--allow-diff", action="append", default=[], metavar="KEY",
+                   help="compare groups that also differ in this setting (e.g. train.epochs); repeatable")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    output.add_argument("--markdown", action="store_true", help="print Markdown (the default)")
+    p.add_argument("--data-dir", default=None, help="where the space's data lives (for the found cells' operations)")
+
+
+def _cmd_verdict(args) -> None:
+    from .groups.verdict import choose_groups, verdict, verdict_text
+
+    group_a, group_b = choose_groups(args.groups, args.space)
+    result = verdict(group_a, group_b, paired=args.paired, allow_diff=args.allow_diff, data_dir=args.data_dir)
+    print(verdict_text(result, as_json=args.json))
+
+
 # ---------------------------------------------------------------- data
 def _add_fetch(p: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", choices=["enas6"])
@@ -264,6 +289,8 @@ COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
                 "(Markdown)", _add_quality, _cmd_quality),
     "relabel": ("copy a run under another space with the same architectures (NAS-Bench-Graph datasets)",
                 _add_relabel, _cmd_relabel),
+    "verdict": ("a verdict on each of the paper's claims: seed group B against seed group A, mean ± 95 %% CI, "
+                "test, p", _add_verdict, _cmd_verdict),
     "bo": ("Bayesian optimisation in the latent space of a run", add_bo_arguments, bo_main),
     "bo-summary": ("best-found against queries, as a table", add_bo_summary_arguments, bo_summary_main),
     "bench": ("speed benchmark: prints a table, writes JSON", add_bench_arguments, bench_main),

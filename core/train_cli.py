@@ -66,6 +66,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="graphs to train on: the training split, or all architectures (the few-label BO "
                              "protocol's unsupervised pretraining; the VAE never sees accuracies) (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default=None, metavar="S,S,...",
+                        help="train a seed group: one run per seed in OUT/seed<S>, one after another (e.g. "
+                             "--seeds 0,1,2,3,4); finished seeds are skipped, --resume continues a stopped one")
     parser.add_argument("--checkpoint-every", type=int, default=10, help="epochs between checkpoints")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -141,8 +144,54 @@ def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
                            f"{wanted[1]} ({space.name}, --embedding-dim {args.embedding_dim})")
 
 
+def parse_seeds(text: str) -> list[int]:
+    """``"0,1,2"`` -> ``[0, 1, 2]``; one line naming the flag for anything else."""
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise OpEmbedError(f"--seeds {text}: give distinct seeds ≥ 0 separated by commas, e.g. --seeds 0,1,2,3,4")
+    return seeds
+
+
+def seed_run_dir(out: Path, seed: int) -> Path:
+    """Where ``train --seeds`` writes a seed's run: ``OUT/seed<S>``."""
+    return Path(out) / f"seed{seed}"
+
+
+def _finished(run_dir: Path) -> bool:
+    return (run_dir / runs.MODEL).exists() and (run_dir / runs.LATENTS).exists()
+
+
+def train_seeds_main(args: argparse.Namespace) -> None:
+    """``train --seeds``: every seed's run checked first, then trained one after another."""
+    seeds = parse_seeds(args.seeds)
+    check_output_dir(args.out, "--out")
+    plan = []
+    for seed in seeds:
+        seed_args = argparse.Namespace(**{**vars(args), "seed": seed, "seeds": None,
+                                          "out": seed_run_dir(args.out, seed)})
+        if _finished(seed_args.out):
+            print(f"seed {seed}: finished already ({seed_args.out}), skipped")
+            continue
+        seed_args.resume = args.resume and bool(run_entries(seed_args.out))
+        if not args.resume and run_entries(seed_args.out):
+            raise OpEmbedError(f"--out {seed_args.out}: already holds an unfinished run of seed {seed}; nothing "
+                               "was written\n  fix: pass --resume to continue it")
+        plan.append(seed_args)
+    for seed_args in plan:  # every seed checked before the first one trains
+        check_train_arguments(seed_args)
+    for number, seed_args in enumerate(plan, start=1):
+        print(f"seed {seed_args.seed} ({number} of {len(plan)}): {seed_args.out}")
+        train_main(seed_args)
+
+
 def train_main(args: argparse.Namespace) -> None:
     """``python -m core train``: check every flag, then train (or resume) the run."""
+    if getattr(args, "seeds", None) is not None:
+        train_seeds_main(args)
+        return
     check_train_arguments(args)
     device = resolve_device(args.device)
     space = get_space(args.space)
