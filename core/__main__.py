@@ -258,6 +258,20 @@ def _cmd_verdict(args) -> None:
     print(verdict_text(result, as_json=args.json))
 
 
+def _add_compact(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", type=Path, help="a finished run")
+    p.add_argument("--out", type=Path, required=True, help="the compact copy's folder")
+
+
+def _cmd_compact(args) -> None:
+    from .runs.compact import compact_run
+
+    check_output_dir(args.out, "--out")
+    written = compact_run(args.run, args.out)
+    print(f"{args.out}: {len(written)} files ({', '.join(written[:6])}{' ...' if len(written) > 6 else ''}); "
+          "model, latents and checkpoint left out")
+
+
 # ---------------------------------------------------------------- data
 def _add_fetch(p: argparse.ArgumentParser) -> None:
     p.add_argument("dataset", choices=["enas6"])
@@ -291,6 +305,8 @@ COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
                 _add_relabel, _cmd_relabel),
     "verdict": ("a verdict on each of the paper's claims: seed group B against seed group A, mean ± 95 %% CI, "
                 "test, p", _add_verdict, _cmd_verdict),
+    "compact": ("copy a finished run's figures (config, history, metrics, embeddings, smoothness, BO keys and "
+                "values) without its model and latents, for seed groups", _add_compact, _cmd_compact),
     "bo": ("Bayesian optimisation in the latent space of a run", add_bo_arguments, bo_main),
     "bo-summary": ("best-found against queries, as a table", add_bo_summary_arguments, bo_summary_main),
     "bench": ("speed benchmark: prints a table, writes JSON", add_bench_arguments, bench_main),

@@ -12,6 +12,7 @@ A run directory holds::
     projections/      cached 2-D projections (umap / pca / tsne)
     smoothness.json   written by `python -m core smoothness`
     bo/               Bayesian-optimisation results
+    compact.json      marks a compact seed run: figures kept, model and latents left out (.compact)
 
 Nothing outside this package parses these files. Modules:
 
@@ -21,6 +22,7 @@ Nothing outside this package parses these files. Modules:
 * :mod:`.model_files`: ``model.pt`` / ``checkpoint.pt`` (torch only inside the loaders).
 * :mod:`.run_config`: ``config.json`` as a typed :class:`RunConfig`.
 * :mod:`.status`: complete / missing metrics / training / broken, naming the file.
+* :mod:`.compact`: a run's compact copy (its figures, no model or latents) for seed groups.
 * :mod:`.run`: :class:`Run`, lazy cached access to all of the above, and :func:`load_table`.
 
 A loader turns any failure to parse into a :class:`~core.errors.RunFileError` that reads
@@ -42,16 +44,17 @@ from core.runs.model_files import (
     load_checkpoint, load_model, model_mismatch, peek_model,
 )
 from core.runs.names import (
-    BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
+    BO_DIR, CHECKPOINT, COMPACT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
 )
 from core.runs.run import Run, SpaceTables, load_table
 from core.runs.run_config import RunConfig, load_run_config, save_run_config
 from core.runs.status import (
-    BROKEN, COMPLETE, MISSING_METRICS, RUN_FILES, STATUSES, TRAINING, RunStatus, inside, resolved_roots,
+    BROKEN, COMPACT_STATE, COMPLETE, MISSING_METRICS, RUN_FILES, STATUSES, TRAINING, RunStatus, inside,
+    resolved_roots,
 )
 
 __all__ = [
-    "BO_DIR", "BROKEN", "CHECKPOINT", "CHECKPOINT_KEYS", "COMPLETE", "CONFIG", "EMBEDDINGS", "HISTORY", "LATENTS",
+    "BO_DIR", "BROKEN", "CHECKPOINT", "COMPACT", "COMPACT_STATE", "CHECKPOINT_KEYS", "COMPLETE", "CONFIG", "EMBEDDINGS", "HISTORY", "LATENTS",
     "METRICS", "MISSING_METRICS", "MODEL", "MODEL_FIELDS_CHECKED", "PEEK_LIMIT", "PROJECTIONS", "RUN_FILES",
     "SMOOTHNESS", "STATUSES", "TEMP_SUFFIX", "TRAINING", "Run", "RunConfig", "RunStatus", "SpaceTables", "atomic_torch_save",
     "atomic_write_bytes", "atomic_write_csv", "atomic_write_json", "atomic_write_parquet", "atomic_write_text",

@@ -10,3 +10,4 @@ LATENTS = "latents.parquet"
 SMOOTHNESS = "smoothness.json"
 PROJECTIONS = "projections"
 BO_DIR = "bo"
+COMPACT = "compact.json"  # marks a seed run kept without its model and latents (core.runs.compact)

@@ -22,7 +22,7 @@ from core.runs.loaders import check_latents_file, load_config, load_embeddings, 
     load_smoothness
 from core.runs.model_files import check_torch_file, model_mismatch, peek_model
 from core.runs.names import (
-    BO_DIR, CHECKPOINT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
+    BO_DIR, CHECKPOINT, COMPACT, CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, PROJECTIONS, SMOOTHNESS,
 )
 from core.runs.run_config import RunConfig
 
@@ -32,8 +32,9 @@ CHECKED_FILES = (MODEL, CHECKPOINT, LATENTS, HISTORY, METRICS, EMBEDDINGS, SMOOT
 COMPLETE = "complete"
 TRAINING = "training"
 MISSING_METRICS = "missing metrics"
+COMPACT_STATE = "compact"  # a seed run kept without model and latents (core.runs.compact): figures only
 BROKEN = "broken"
-STATUSES = (COMPLETE, MISSING_METRICS, TRAINING, BROKEN)  # best first
+STATUSES = (COMPLETE, MISSING_METRICS, TRAINING, COMPACT_STATE, BROKEN)  # best first
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def inspect_run(path: Path, name: str, roots: Sequence[Path]) -> tuple[RunStatus
             elsewhere makes the run broken.
     """
     path = Path(path)
-    has = {f: (path / f).exists() for f in (*RUN_FILES, SMOOTHNESS, PROJECTIONS, BO_DIR)}
+    has = {f: (path / f).exists() for f in (*RUN_FILES, SMOOTHNESS, PROJECTIONS, BO_DIR, COMPACT)}
     stamps = [file_stamp(path / f) for f in has if has[f]]
     done = count_epochs(path / HISTORY)
     mtime = max((s[0] / 1e9 for s in stamps if s is not None), default=0.0)
@@ -173,6 +174,9 @@ def inspect_run(path: Path, name: str, roots: Sequence[Path]) -> tuple[RunStatus
     if mismatch:
         return broken(f"{MODEL}: {mismatch}", fix_for(path / MODEL), total)
 
+    if has[COMPACT]:  # figures only, by design: no model, latents or checkpoint to miss
+        return RunStatus(COMPACT_STATE, missing=tuple(f for f in (HISTORY, METRICS) if not has[f]),
+                         epochs_done=done, epochs_total=total, mtime=mtime), config
     finished = total is not None and done is not None and done >= total
     if not has[MODEL] and not has[CHECKPOINT] and (has[LATENTS] or finished):
         evidence = "latents.parquet is there" if has[LATENTS] else "every epoch is in history.csv"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Beside sweeps/enas6-seeds.sh: evaluates each seed run as soon as its training has written
+# latents.parquet (smoothness, then the papers' protocol with 10 GP seeds and the constrained
+# part), on one thread so that the training queue keeps the other core. Resumable: a run
+# with metrics.json is skipped. Ends when the training queue's log says it finished and no
+# run is left.
+#   nohup sweeps/evaluate-seeds.sh > runs/evaluate-seeds.log 2>&1 &
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+ROOT=${ROOT:-runs/groups}
+LOG=${LOG:-runs/enas6-seeds.log}
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+while true; do
+  pending=0
+  for run in "$ROOT"/*/seed*; do
+    [ -f "$run/latents.parquet" ] || { pending=1; continue; }
+    if [ ! -f "$run/smoothness.json" ]; then
+      echo "$(date -u +%FT%TZ) smoothness $run"; $PY -m core smoothness "$run" > /dev/null || echo "FAILED smoothness: $run"
+    fi
+    if [ ! -f "$run/metrics.json" ]; then
+      echo "$(date -u +%FT%TZ) evaluate $run"
+      $PY -m core evaluate "$run" --constrained --no-progress > "$run.evaluate.log" 2>&1 || echo "FAILED evaluate: $run"
+      echo "$(date -u +%FT%TZ) evaluated $run"
+    fi
+  done
+  if grep -q "queue finished" "$LOG" 2>/dev/null && [ "$pending" = 0 ]; then break; fi
+  sleep 60
+done
+echo "$(date -u +%FT%TZ) evaluations finished"
