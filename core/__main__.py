@@ -117,9 +117,18 @@ def _add_table(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", action="store_true",
                    help="the papers' Table 1 layout: each run's model, recipe and training wall time")
     p.add_argument("--paper", action="store_true", help="with --models: the papers' enas6 rows first")
+    p.add_argument("--groups", action="store_true",
+                   help="one row per seed group (runs that differ only in seed; folders are searched): mean ± 95 %% "
+                        "CI over seeds, and n")
 
 
 def _cmd_table(args) -> None:
+    if args.groups:
+        from .groups import find_runs, group_runs
+        from .groups.tables import group_metrics_markdown
+
+        print(group_metrics_markdown(group_runs(find_runs(args.runs))))
+        return
     metrics = {}
     for run in args.runs:
         path = run / runs.METRICS
@@ -191,6 +200,9 @@ def _add_quality(p: argparse.ArgumentParser) -> None:
                    help="comma-separated recon_greedy shares to time (default 0.9,0.99)")
     p.add_argument("--by-encoding", action="store_true",
                    help="also pool the runs of one space, encoding and recipe (seeds): mean ± std")
+    p.add_argument("--groups", action="store_true",
+                   help="one row per seed group instead (folders are searched): epochs and minutes to 99 %% greedy "
+                        "reconstruction, mean ± 95 %% CI over seeds, and n")
 
 
 def _cmd_quality(args) -> None:
@@ -200,6 +212,12 @@ def _cmd_quality(args) -> None:
         targets = ()
     if not targets or not all(0 < t <= 1 for t in targets):
         raise OpEmbedError(f"--targets {args.targets}: give shares in (0, 1], e.g. --targets 0.5,0.75")
+    if args.groups:
+        from .groups import find_runs, group_runs
+        from .groups.tables import group_quality_markdown
+
+        print(group_quality_markdown(group_runs(find_runs(args.runs))))
+        return
     print(to_markdown(quality_table(args.runs, targets)))
     if args.by_encoding:
         print()
@@ -209,16 +227,24 @@ def _cmd_quality(args) -> None:
 def _add_recon_bound(p: argparse.ArgumentParser) -> None:
     p.add_argument("--space", required=True, help="enas6 | nbg-<dataset>")
     p.add_argument("--split", choices=["all", "train", "test"], default="all")
+    p.add_argument("--order", choices=["stored", "canonical", "both"], default="both",
+                   help="the node order of the cells: as the table stores them, the canonical order "
+                        "(core/spaces/node_order.py), or both (default)")
     p.add_argument("--data-dir", default=None)
 
 
 def _cmd_recon_bound(args) -> None:
-    space, table = _load_space(args.space, args.data_dir)
-    result = recon_bound(table, space.max_nodes, None if args.split == "all" else table.indices(args.split))
-    print(f"{space.name} ({args.split}, {result.graphs} graphs): type collisions {100 * result.type_collisions:.2f} %, "
-          f"early-END risk {100 * result.end_collisions:.2f} %, edge collisions {100 * result.edge_collisions:.2f} %; "
-          f"greedy exact reconstruction is at most {100 * result.bound:.2f} %")
+    from .spaces.node_order import apply_node_order
 
+    space, table = _load_space(args.space, args.data_dir)
+    if args.split != "all":
+        table = table.subset(table.indices(args.split))
+    for order in (("stored", "canonical") if args.order == "both" else (args.order,)):
+        result = recon_bound(apply_node_order(table, order, space.max_nodes), space.max_nodes)
+        print(f"{space.name} ({args.split}, {order} order, {result.graphs} graphs): type collisions "
+              f"{100 * result.type_collisions:.2f} %, early-END risk {100 * result.end_collisions:.2f} %, edge "
+              f"collisions {100 * result.edge_collisions:.2f} %; greedy exact reconstruction is at most "
+              f"{100 * result.bound:.2f} %")
 
 def _add_relabel(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", type=Path, help="a finished run")

@@ -32,6 +32,9 @@ STATUS_MARK = {"complete": "", "missing metrics": " · no metrics", "training": 
 def _run_label(runs_by_path: dict, path: str | None) -> str:
     if path == state.NONE or path is None:
         return "none (single run)"
+    if state.is_group(path):
+        members = state.run_groups(list(runs_by_path.values())).get(path)
+        return f"group: {state.group_label(members)}" if members else str(path)
     run = runs_by_path.get(path)
     if run is None:
         return str(path)
@@ -52,9 +55,12 @@ with st.sidebar:
     runs = state.all_runs()
     state.fix_selection(runs)
     by_path = {str(r.path): r for r in runs}
-    paths = list(by_path)
+    paths = state.choices(runs)  # seed groups first, then single runs
     st.selectbox("Run A", paths, key="run_a", format_func=lambda p: _run_label(by_path, p),
-                 placeholder="no runs found")
+                 placeholder="no runs found",
+                 help="A run, or a seed group (runs that differ only in their seed): the Runs, Operation "
+                      "embeddings and Verdict pages show a group's mean over seeds, the other pages its first "
+                      "seed with a model.")
     st.selectbox("Run B", [state.NONE, *paths], key="run_b", format_func=lambda p: _run_label(by_path, p))
     if not runs:
         st.caption(f"No runs in `{st.session_state['runs_dir']}`." if not refusal else "No runs shown.")
@@ -68,6 +74,7 @@ pages = [
     st.Page("app_pages/embeddings.py", title="Operation embeddings", icon=":material/grid_on:"),
     st.Page("app_pages/smoothness.py", title="Smoothness", icon=":material/timeline:"),
     st.Page("app_pages/best_cells.py", title="Best cells", icon=":material/emoji_events:"),
+    st.Page("app_pages/verdict.py", title="Verdict", icon=":material/gavel:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
 ]
 try:

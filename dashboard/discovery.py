@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.runs import (  # noqa: F401  (the statuses, re-exported for the pages)
-    BROKEN, COMPLETE, MISSING_METRICS, RUN_FILES, STATUSES, TRAINING, Run, inside, resolved_roots,
+    BROKEN, COMPACT_STATE, COMPLETE, MISSING_METRICS, RUN_FILES, STATUSES, TRAINING, Run, inside, resolved_roots,
 )
 
 MAX_DEPTH = 3  # how deep below a runs directory run directories are looked for

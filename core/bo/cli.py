@@ -199,6 +199,9 @@ def add_bo_summary_arguments(parser: argparse.ArgumentParser) -> None:
                         help="random search and evolution once, not once per run (where their figures repeat)")
     parser.add_argument("--wide", action="store_true",
                         help="the race as one row per run and method, one column per budget (regret, p vs evolution)")
+    parser.add_argument("--groups", action="store_true",
+                        help="seed groups instead: the runs (folders are searched) grouped by their settings, latent "
+                             "BO's regret per budget as mean ± 95 %% CI over model seeds, and n")
 
 
 def bo_summary_main(args: argparse.Namespace) -> int:
@@ -213,6 +216,12 @@ def bo_summary_main(args: argparse.Namespace) -> int:
         figure_format = args.figure.suffix.lstrip(".").lower()
         if figure_format not in ("png", "svg", "pdf", "html"):
             raise OpEmbedError(f"--figure {args.figure}: name a .png, .svg, .pdf or .html file")
+    if args.groups:
+        from ..groups import find_runs, group_runs
+        from ..groups.tables import group_bo_markdown
+
+        print(group_bo_markdown(group_runs(find_runs(args.runs)), budgets))
+        return 0
     race: pd.DataFrame = race_frame(args.runs, budgets)
     shown = compact_race(race) if args.compact else race
     print(race_wide_markdown(shown) if args.wide else race_markdown(shown))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.state import RUNS_DIR_ENV
-from tests.dashboard.tiny_runs import build_broken_runs, build_tiny_runs
+from tests.dashboard.tiny_runs import build_broken_runs, build_group_runs, build_tiny_runs
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +29,10 @@ def broken_runs(tmp_path_factory) -> Path:
     """``<tmp>/runs`` with the complete ``cora-onehot`` / ``cora-learned`` pair and one run per
     kind of damage in ``tiny_runs.BROKEN_KINDS``."""
     return build_broken_runs(tmp_path_factory.mktemp("dashboard-broken") / "runs")
+
+
+@pytest.fixture(scope="session")
+def group_runs(tmp_path_factory) -> Path:
+    """``<tmp>/groups`` with a one-hot and a learned seed group of 3 tiny runs each (seed 0
+    complete, seeds 1 and 2 compact copies with shifted figures)."""
+    return build_group_runs(tmp_path_factory.mktemp("dashboard-groups") / "groups")

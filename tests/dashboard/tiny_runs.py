@@ -162,3 +162,36 @@ def build_broken_runs(root: Path) -> Path:
         run = write_run(root / name, "learned", seed=seed)
         damage(run / file)
     return root
+
+
+# ---------------------------------------------------------------- seed groups
+def _compact_seed(source: Path, out: Path, seed: int) -> None:
+    """A compact copy of ``source`` that reads as another seed, with shifted figures."""
+    from core.runs.compact import compact_run
+
+    compact_run(source, out)
+    config = json.loads((out / "config.json").read_text())
+    config["train"]["seed"] = seed
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics.update(rmse=metrics["rmse"] + 0.01 * seed, pearson=metrics["pearson"] - 0.01 * seed)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    history = pd.read_csv(out / "history.csv")
+    history["loss"] *= 1 + 0.1 * seed
+    history.to_csv(out / "history.csv", index=False)
+    if (out / "embeddings.json").exists():
+        data = json.loads((out / "embeddings.json").read_text())
+        generator = np.random.default_rng(seed)
+        for snapshot in data["snapshots"]:
+            snapshot["vectors"] = (np.asarray(snapshot["vectors"]) + generator.normal(0, 0.3, (len(data["node_types"]), 3))).tolist()
+        (out / "embeddings.json").write_text(json.dumps(data))
+
+
+def build_group_runs(root: Path, seeds: int = 3) -> Path:
+    """``root/onehot`` and ``root/learned``: seed groups of ``seeds`` tiny runs each, seed 0 a
+    complete run and the others compact copies of it with shifted figures."""
+    for encoding in ("onehot", "learned"):
+        first = write_run(root / encoding / "seed0", encoding, seed=4)
+        for seed in range(1, seeds):
+            _compact_seed(first, root / encoding / f"seed{seed}", seed)
+    return root
