@@ -59,9 +59,12 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def _load_space(name: str, data_dir: str | None,
                 run_dir: Path | None = None) -> tuple[SearchSpace, ArchitectureTable]:
-    """The space and its table; a run's own keys stand in for a missing ENAS data file."""
+    """The space and its table (in the node order ``run_dir`` trained on); a run's own keys
+    stand in for a missing ENAS data file."""
     space = get_space(name)
-    return space, load_table(space, data_dir, () if run_dir is None else (run_dir,))
+    if run_dir is None:
+        return space, load_table(space, data_dir)
+    return space, load_table(space, data_dir, (run_dir,), runs.load_run_config(run_dir).node_order)
 
 
 # ---------------------------------------------------------------- train (core/train_cli.py)

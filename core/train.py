@@ -155,19 +155,21 @@ class TrainingState:
 def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelConfig,
               train_config: TrainConfig, out: Path, device: torch.device, resume: bool = False,
               init_embeddings_from: Path | None = None, preset: str | None = None,
-              progress: bool = True) -> DVAE:
+              progress: bool = True, node_order: str = "stored") -> DVAE:
     """Train (or resume) a run in ``out``. Returns the trained model.
 
     Checks everything it can before writing anything. Then writes ``config.json``, then
     ``checkpoint.pt``, ``model.pt``, ``history.csv`` and ``embeddings.json`` (in that order)
     every ``checkpoint_every`` epochs, at a ``stop_at_recon`` stop and at the end, then
     ``latents.parquet``. Every write is atomic. A run killed before its first checkpoint
-    resumes from epoch 0 with its saved config.
+    resumes from epoch 0 with its saved config. ``node_order`` names the order ``table``'s
+    cells are in (``core.spaces.node_order``), recorded in ``config.json``.
     """
     out = Path(out)
     config = runs.RunConfig(space=space.name, model=model_config, train=train_config,
                             node_types=tuple(space.node_type_names), preset=preset,
-                            versions=runs.library_versions(), device=str(device)).to_json()
+                            versions=runs.library_versions(), device=str(device),
+                            node_order=node_order).to_json()
     if out.exists() and not out.is_dir():
         raise RunFileError(out, "is a file, not a run directory", fix="choose another --out")
     runs.remove_stale_temp_files(out)

@@ -16,6 +16,7 @@ from .spaces import get_space
 from .models.op_encoder import encoder_class
 from .models.registry import MODELS, check_model_encoding
 from .spaces.base import SearchSpace
+from .spaces.node_order import NODE_ORDERS, node_ordered_table
 from .train import train_run
 from .validation import check_output_dir, require_at_least, require_positive, require_share, run_entries
 
@@ -65,6 +66,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=["train", "all"], default="train",
                         help="graphs to train on: the training split, or all architectures (the few-label BO "
                              "protocol's unsupervised pretraining; the VAE never sees accuracies) (default: %(default)s)")
+    parser.add_argument("--node-order", choices=NODE_ORDERS, default=None,
+                        help="which of each cell's node orders to train on: canonical (the default for "
+                             "NAS-Bench-Graph: the order the decoder can write, core/spaces/node_order.py) or "
+                             "stored (the table's; ENAS has only one)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", default=None, metavar="S,S,...",
                         help="train a seed group: one run per seed in OUT/seed<S>, one after another (e.g. "
@@ -144,6 +149,22 @@ def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
                            f"{wanted[1]} ({space.name}, --embedding-dim {args.embedding_dim})")
 
 
+def training_node_order(args: argparse.Namespace, space: SearchSpace) -> str:
+    """``--node-order``, else a resumed run's own, else canonical for NAS-Bench-Graph and
+    stored for ENAS (whose chain allows one order only). A resumed run keeps its order."""
+    saved = None
+    if args.resume and (args.out / runs.CONFIG).exists():
+        saved = runs.load_run_config(args.out).node_order
+    if saved is not None and args.node_order is not None and args.node_order != saved:
+        raise OpEmbedError(f"--node-order {args.node_order}: the run in {args.out} trained on the {saved} order\n"
+                           f"  fix: resume it with --node-order {saved}, or leave the flag out")
+    if saved is not None:
+        return saved
+    if args.node_order is not None:
+        return args.node_order
+    return "canonical" if space.name.startswith("nbg-") else "stored"
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"0,1,2"`` -> ``[0, 1, 2]``; one line naming the flag for anything else."""
     try:
@@ -197,7 +218,8 @@ def train_main(args: argparse.Namespace) -> None:
     space = get_space(args.space)
     check_train_output(args, space)
     check_warm_start(args, space)
-    table = space.load(args.data_dir)
+    node_order = training_node_order(args, space)
+    table = node_ordered_table(space, space.load(args.data_dir), node_order, args.data_dir)
     preset = PRESETS[args.preset]
     pick = lambda value, default: default if value is None else value  # noqa: E731
     model_config = ModelConfig(
@@ -223,5 +245,6 @@ def train_main(args: argparse.Namespace) -> None:
     if args.no_stop:
         train_config = dataclasses.replace(train_config, stop_at_recon=None)
     train_run(space, table, model_config, train_config, args.out, device, resume=args.resume,
-              init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress)
+              init_embeddings_from=args.init_embeddings_from, preset=args.preset, progress=not args.no_progress,
+              node_order=node_order)
     print(f"trained: {args.out}")

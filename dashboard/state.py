@@ -32,7 +32,10 @@ from core.reports.latent import architecture_frame
 from core.data_dir import resolve_data_dir
 from core.runs import Run, SpaceTables
 from core.spaces import ArchitectureTable, SearchSpace, get_space
-from dashboard.discovery import BROKEN, COMPACT_STATE, STATUSES, default_pair, discover_runs, inside, resolved_roots
+from dashboard.discovery import BROKEN, COMPACT_STATE, default_pair, discover_runs, inside, resolved_roots
+from dashboard.groups import (  # noqa: F401  (group_label, run_groups: for the sidebar)
+    choices, default_groups, group_label, is_group, labelled_groups, members_of, representative, run_groups,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "assets" / "demo"
@@ -223,79 +226,6 @@ def run_by_path(path: str | None) -> Run | None:
     return next((run for run in all_runs() if str(run.path) == path), None)
 
 
-# ---------------------------------------------------------------- seed groups
-GROUP_PREFIX = "group::"  # a run-A / run-B choice that is a seed group: the prefix and its first run's path
-
-
-def run_groups(runs: list[Run]) -> dict[str, list[Run]]:
-    """The seed groups of at least two runs among ``runs`` (``core.groups``: runs that differ
-    only in their seed), each keyed ``group::<first run's path>``, members in seed order (a
-    repeated seed is kept once)."""
-    from core.groups.group import settings_of
-
-    found: dict[tuple, dict[int, Run]] = {}
-    for run in runs:
-        if run.status.broken:
-            continue
-        try:
-            settings = settings_of(run.config)
-        except OpEmbedError:
-            continue
-        key = tuple(sorted((k, repr(v)) for k, v in settings.items()))
-        found.setdefault(key, {}).setdefault(run.config.train.seed, run)
-    groups = {}
-    for members in found.values():
-        if len(members) >= 2:
-            ordered = [members[seed] for seed in sorted(members)]
-            groups[GROUP_PREFIX + str(ordered[0].path)] = ordered
-    return groups
-
-
-def is_group(choice: str | None) -> bool:
-    return isinstance(choice, str) and choice.startswith(GROUP_PREFIX)
-
-
-def group_members(choice: str | None) -> list[Run]:
-    """The runs of a run-A / run-B choice: a group's members, or the one run."""
-    if is_group(choice):
-        return run_groups(all_runs()).get(choice, [])
-    run = run_by_path(choice)
-    return [run] if run is not None else []
-
-
-def representative(members: list[Run]) -> Run | None:
-    """The member the single-run pages show for a group: the first (by seed) that has its
-    model and latents, best status first."""
-    full = [r for r in members if r.status.state not in (COMPACT_STATE, BROKEN)]
-    rank = {status: i for i, status in enumerate(STATUSES)}
-    return min(full, key=lambda r: rank[r.status.state]) if full else None
-
-
-def group_label(members: list[Run]) -> str:
-    """``enas6 · DVAE-EMB · fast, 120 epochs (5 seeds)``."""
-    from core.groups.group import base_name, settings_of
-
-    return f"{base_name(settings_of(members[0].config))} ({len(members)} seeds)"
-
-
-def default_groups(runs: list[Run]) -> tuple[str | None, str | None]:
-    """A one-hot and a learned seed group of one space and model (enas6 first), or ``(None, None)``."""
-    groups = run_groups(runs)
-    pairs = []
-    for a_key, a in groups.items():
-        for b_key, b in groups.items():
-            fixed, learned = a[0].config, b[0].config
-            if fixed.encoding == "onehot" and learned.encoding == "learned" and fixed.space == learned.space \
-                    and fixed.model.model == learned.model.model:
-                pairs.append((fixed.space != "enas6", -min(len(a), len(b)), a_key, b_key))
-    return (min(pairs)[2], min(pairs)[3]) if pairs else (None, None)
-
-
-def choices(runs: list[Run]) -> list[str]:
-    """What run A and run B can be: the seed groups, then every run but compact seed copies."""
-    return [*run_groups(runs), *(str(r.path) for r in runs if r.status.state != COMPACT_STATE)]
-
-
 def fix_selection(runs: list[Run]) -> None:
     """Point ``run_a`` / ``run_b`` at existing runs or groups (the default: the enas6 seed
     groups where they exist, else the default pair). Called by app.py before the selectboxes
@@ -319,6 +249,20 @@ def _chosen() -> list[str]:
     return [c for c in (a, b if b not in (None, NONE, a) else None) if c is not None]
 
 
+def group_members(choice: str | None) -> list[Run]:
+    """The runs of a run-A / run-B choice: a seed group's members, or the one run."""
+    return members_of(choice, all_runs())
+
+
+def selected_groups() -> dict[str, list[Run]]:
+    """Run A and run B as labelled groups (a single run is a group of one)."""
+    return labelled_groups(_chosen(), all_runs())
+
+
+def any_group_selected() -> bool:
+    return any(is_group(choice) for choice in _chosen())
+
+
 def selected_runs() -> list[Run]:
     """Run A, then run B when one is chosen and differs from A; a group stands as its
     :func:`representative` (the pages that read a model or latents show that seed)."""
@@ -328,21 +272,6 @@ def selected_runs() -> list[Run]:
         if run is not None and all(run.path != other.path for other in chosen):
             chosen.append(run)
     return chosen
-
-
-def selected_groups() -> dict[str, list[Run]]:
-    """Run A and run B as groups: legend label -> members (a single run is a group of one).
-    Labelled by the papers' model names where they tell A and B apart."""
-    members = [group_members(choice) for choice in _chosen()]
-    members = [[r for r in m if not r.status.broken] for m in members]
-    members = [m for m in members if m]
-    names = [model_name(m[0]) for m in members]
-    labels = [name if len(set(names)) == len(names) else group_label(m) for name, m in zip(names, members)]
-    return {f"{label} (n = {len(m)})" if len(m) > 1 else label: m for label, m in zip(labels, members)}
-
-
-def any_group_selected() -> bool:
-    return any(is_group(choice) for choice in _chosen())
 
 
 def model_label(run: Run) -> str:

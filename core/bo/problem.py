@@ -176,7 +176,8 @@ def load_problem(run_dir: Path, mode: str | None = None, oracle: str | None = No
         )
     latents = runs.read_latents(run_dir)
     space = get_space(space_name)
-    table = load_table(space, data_dir, (run_dir,))  # a run's keys stand in for a missing ENAS file
+    node_order = runs.load_config(run_dir).get("node_order", "stored")  # the order the run trained on
+    table = load_table(space, data_dir, (run_dir,), node_order)  # a run's keys stand in for a missing ENAS file
     if len(latents) != len(table) or list(latents["key"]) != list(table.keys):
         raise RunDirError(
             f"{run_dir / runs.LATENTS}: its {len(latents)} rows do not match the {len(table)} "

@@ -24,11 +24,14 @@ from core.runs.names import EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL, SMOOTH
 from core.runs.run_config import RunConfig, load_run_config
 from core.runs.status import RUN_FILES, RunStatus, inspect_run, resolved_roots
 from core.spaces import ArchitectureTable, SearchSpace, get_space
+from core.spaces.node_order import node_ordered_table
 
 
-def load_table(space: SearchSpace, data_dir: Path | None = None, run_dirs: Sequence[Path] = ()) -> ArchitectureTable:
-    """The space's table from its data; where the data file is missing and the space can
-    rebuild its graphs from keys (ENAS), from the ``latents.parquet`` of the first of
+def load_table(space: SearchSpace, data_dir: Path | None = None, run_dirs: Sequence[Path] = (),
+               node_order: str = "stored") -> ArchitectureTable:
+    """The space's table from its data, each cell in ``node_order``
+    (:func:`core.spaces.node_order.node_ordered_table`); where the data file is missing and the
+    space can rebuild its graphs from keys (ENAS), from the ``latents.parquet`` of the first of
     ``run_dirs`` that holds one. So the shipped enas6 runs open without a download.
 
     Raises:
@@ -36,14 +39,15 @@ def load_table(space: SearchSpace, data_dir: Path | None = None, run_dirs: Seque
         RunFileError: the standing-in ``latents.parquet`` is damaged.
     """
     try:
-        return space.load(data_dir)
+        return node_ordered_table(space, space.load(data_dir), node_order, data_dir)
     except DataFileError:
         if not hasattr(space, "table_from_keys"):
             raise
         for run_dir in run_dirs:
             if (Path(run_dir) / LATENTS).is_file():
                 frame = read_latent_keys(run_dir)
-                return space.table_from_keys(list(frame["key"]), frame["y"].to_numpy(), frame["split"].to_numpy())
+                table = space.table_from_keys(list(frame["key"]), frame["y"].to_numpy(), frame["split"].to_numpy())
+                return node_ordered_table(space, table, node_order, data_dir)
         raise
 
 
@@ -58,11 +62,12 @@ class SpaceTables:
         self.data_dir = resolve_data_dir(data_dir)
         self._loaded: dict[str, ArchitectureTable] = {}
 
-    def load(self, space_name: str, run_dirs: Sequence[Path] = ()) -> ArchitectureTable:
-        """The table of ``space_name`` (``run_dirs``: see :func:`load_table`)."""
-        if space_name not in self._loaded:
-            self._loaded[space_name] = load_table(get_space(space_name), self.data_dir, run_dirs)
-        return self._loaded[space_name]
+    def load(self, space_name: str, run_dirs: Sequence[Path] = (), node_order: str = "stored") -> ArchitectureTable:
+        """The table of ``space_name`` in ``node_order`` (``run_dirs``: see :func:`load_table`)."""
+        key = space_name if node_order == "stored" else f"{space_name}:{node_order}"
+        if key not in self._loaded:
+            self._loaded[key] = load_table(get_space(space_name), self.data_dir, run_dirs, node_order)
+        return self._loaded[key]
 
 
 class Run:
@@ -171,7 +176,7 @@ class Run:
     @cached_property
     def table(self) -> ArchitectureTable:
         """The space's table (this run's keys stand in for a missing ENAS data file)."""
-        return self.tables.load(self.config.space, self.table_runs)
+        return self.tables.load(self.config.space, self.table_runs, self.config.node_order)
 
     # -- what it holds ------------------------------------------------------------------------
     @cached_property

@@ -18,6 +18,7 @@ from core.runs.files import atomic_write_json, fix_for
 from core.runs.loaders import load_config
 from core.runs.names import CONFIG
 from core.spaces import get_space
+from core.spaces.node_order import NODE_ORDERS
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class RunConfig:
     preset: str | None = None  # the --preset training started from (None: flags only)
     versions: Mapping[str, str] = field(default_factory=dict)  # python, torch, numpy, opembed
     device: str | None = None  # where it trained, e.g. "cpu" or "cuda:0"
+    node_order: str = "stored"  # which of each cell's node orders it trained on (core.spaces.node_order);
+    # runs from before the canonical order read as "stored"
 
     @property
     def encoding(self) -> Encoding:
@@ -53,6 +56,7 @@ class RunConfig:
             "node_types": list(self.node_types),
             "versions": dict(self.versions),
             "device": self.device,
+            "node_order": self.node_order,
         }
 
     @classmethod
@@ -73,6 +77,10 @@ class RunConfig:
         if model.get("model", "dvae") not in models:  # runs from before --model are D-VAE runs
             raise RunFileError(path, '"model.model" must be ' + " or ".join(f'"{m}"' for m in models),
                                fix=fix_for(path))
+        node_order = data.get("node_order", "stored")
+        if node_order not in NODE_ORDERS:
+            raise RunFileError(path, f'"node_order" is {node_order!r}, which {data["space"]} does not know; use '
+                               + " or ".join(f'"{o}"' for o in NODE_ORDERS), fix=fix_for(path))
         sized = {"num_node_types": space.num_node_types, "max_nodes": space.max_nodes, **model}
         names = data.get("node_types")
         versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
@@ -84,6 +92,7 @@ class RunConfig:
             preset=data.get("preset") if isinstance(data.get("preset"), str) else None,
             versions={str(k): str(v) for k, v in versions.items()},
             device=data.get("device") if isinstance(data.get("device"), str) else None,
+            node_order=node_order,
         )
 
 

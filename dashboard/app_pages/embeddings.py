@@ -7,7 +7,7 @@ import hashlib
 
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import charts, group_charts, state
 from dashboard.app_pages import common
 
 st.title("Operation embeddings")
@@ -28,7 +28,7 @@ if learned_groups:
                "Agreement is the Spearman correlation between two seeds' similarities over the pairs of "
                "operations, averaged over every pair of seeds (1: the seeds rank the pairs alike; 0: unrelated).")
     for column, (label, members) in zip(st.columns(len(learned_groups)), learned_groups.items()):
-        found = charts.group_similarity(members, label, "cosine")
+        found = group_charts.group_similarity(members, label, "cosine")
         if found is None:
             column.info(f"No seed of {label} has saved embeddings yet.")
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import charts, group_charts, state
 from dashboard.app_pages.common import broken_line
 from dashboard.discovery import COMPACT_STATE, COMPLETE, MISSING_METRICS, TRAINING
 
@@ -31,18 +31,18 @@ if state.any_group_selected():
     st.caption("Each figure is the mean over the group's evaluated seeds ± the half-width of its 95 % Student-t "
                "interval (no interval for one seed). `python -m core verdict` tests the differences; the "
                "Verdict page shows them.")
-    table = charts.group_metrics_table(groups)
+    table = group_charts.group_metrics_table(groups)
     if table is not None:
         st.table(table[1].set_index("Group"))
     else:
         st.info("No seed of the selected groups has a metrics.json yet: `python -m core evaluate RUN` writes it.")
     st.subheader("Training curves")
-    figure = charts.group_training_curves(groups)
+    figure = group_charts.group_training_curves(groups)
     if figure is not None:
         st.caption("The line is the mean over the seeds, the band its 95 % t interval, each faint line one seed.")
         st.plotly_chart(figure[0], key="group_training_curves")
     st.subheader("Time to quality")
-    quality = charts.group_quality_curves(groups)
+    quality = group_charts.group_quality_curves(groups)
     if quality is not None:
         st.plotly_chart(quality[0], key="group_quality_curves")
 else:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OpEmbedError
-from dashboard import charts, state
+from dashboard import group_charts, state
 
 st.title("Verdict")
 st.caption("The paper claims that learned operation embeddings give a smoother and more accurate latent space, "
@@ -23,7 +23,7 @@ if len(groups) < 2:
     st.stop()
 (a_label, a_runs), (b_label, b_runs) = list(groups.items())[:2]
 try:
-    result = charts.verdict(a_runs, b_runs)
+    result = group_charts.verdict(a_runs, b_runs)
 except OpEmbedError as error:
     st.error(state.error_line(error), icon=":material/block:")
     st.stop()
