@@ -106,7 +106,8 @@ def apply_node_order(table: ArchitectureTable, node_order: str, max_nodes: int) 
                              y=table.y, y_test=table.y_test, split=table.split)
 
 
-CACHE_FOLDER = "node_order"  # below the data directory: canonical arrays, keyed on the stored arrays' digest
+CACHE_FOLDER = "node_order"  # below the per-user cache: canonical arrays, keyed on the stored arrays' digest
+CACHE_ENV = "OPEMBED_CACHE_DIR"  # where the canonical arrays are cached (default: the per-user cache)
 
 
 def _digest(table: ArchitectureTable) -> str:
@@ -119,19 +120,22 @@ def _digest(table: ArchitectureTable) -> str:
 
 
 def node_ordered_table(space, table: ArchitectureTable, node_order: str, data_dir=None) -> ArchitectureTable:
-    """:func:`apply_node_order`, with the canonical arrays cached below the data directory
-    (``node_order/<space>-canonical-<digest>.npz``, keyed on the stored arrays, so the
-    NAS-Bench-Graph datasets, which share their cells, share one file). Reordering all
-    26,206 cells takes about a minute; a cache that cannot be read or written is skipped."""
+    """:func:`apply_node_order`, with the canonical arrays cached in ``$OPEMBED_CACHE_DIR``,
+    else the per-user cache (``node_order/<N>-canonical-<digest>.npz``, keyed on the stored
+    arrays, so the NAS-Bench-Graph datasets, which share their cells, share one file; never
+    in the data directory, which may be shared). Reordering all 26,206 cells takes about a
+    minute; a cache that cannot be read or written is skipped."""
     if node_order == "stored" or table.adjacency.size == 0:
         return apply_node_order(table, node_order, space.max_nodes)
     if node_order not in NODE_ORDERS:
         raise ValueError(f"unknown node order {node_order!r}: use {' or '.join(NODE_ORDERS)}")
+    import os
     from pathlib import Path
 
-    from core.data_dir import resolve_data_dir
+    import platformdirs
 
-    cache = Path(resolve_data_dir(data_dir)) / CACHE_FOLDER / f"{space.max_nodes}-{node_order}-{_digest(table)}.npz"
+    root = os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("opembed")
+    cache = Path(root) / CACHE_FOLDER / f"{space.max_nodes}-{node_order}-{_digest(table)}.npz"
     try:
         with np.load(cache) as saved:
             op_ids, adjacency = saved["op_ids"], saved["adjacency"]
