@@ -20,7 +20,7 @@ setup: $(BIN)/activate
 
 # Private wherever it is started: .streamlit/config.toml is read from the working directory
 # only, so the bind address, headless mode and no usage statistics are passed here as well.
-DASHBOARD_FLAGS := --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
+DASHBOARD_FLAGS := --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
 
 dashboard: setup
 	$(BIN)/streamlit run dashboard/app.py $(DASHBOARD_FLAGS) -- --runs-dir runs

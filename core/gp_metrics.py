@@ -9,7 +9,10 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
+import torch
+
 from .gp import GP_INDUCING, GP_ITERATIONS, fit_sparse_gp
+from .gp_batch import fit_sparse_gps
 
 
 def rmse_and_pearson(prediction: np.ndarray, target: np.ndarray) -> tuple[float, float]:
@@ -23,7 +26,8 @@ def rmse_and_pearson(prediction: np.ndarray, target: np.ndarray) -> tuple[float,
 
 def gp_test_metrics(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
                     seeds: int = 10, num_inducing: int = GP_INDUCING, iterations: int = GP_ITERATIONS,
-                    device: str | torch.device = "cpu", progress: bool = True, **fit_options) -> dict:
+                    device: str | torch.device = "cpu", progress: bool = True, batched: bool = True,
+                    **fit_options) -> dict:
     """Test RMSE (standardised with the TRAIN mean and std) and Pearson r of a sparse GP
     fitted on ``(X_train, y_train)``, over ``seeds`` seeds (0 .. seeds-1).
 
@@ -32,16 +36,28 @@ def gp_test_metrics(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
         X_test, y_test: ``m x d`` and ``m``.
         seeds: independent fits (inducing subset, shuffling).
         num_inducing, iterations: see :func:`fit_sparse_gp`.
+        batched: fit the seeds together as one batched model (:mod:`core.gp_batch`; the same
+            fits up to rounding, about 3x faster on the CPU); ``False``, or options the batch
+            does not take, fit them one after another.
         fit_options: more keyword arguments of :func:`fit_sparse_gp` (``lr``, ...).
 
     Returns:
         ``rmse``, ``rmse_std``, ``pearson``, ``pearson_std`` (mean and std over seeds),
-        ``rmse_per_seed``, ``pearson_per_seed`` and ``gp_seconds_per_seed``.
+        ``rmse_per_seed``, ``pearson_per_seed`` and ``gp_seconds_per_seed`` (a batched fit's
+        time shared equally).
 
     Example:
         >>> gp_test_metrics(Z[train], y[train], Z[test], y[test], seeds=2)["rmse"]
         0.41...
     """
+    batchable = set(fit_options) <= {"lr", "ngd_lr", "batch_size", "dtype", "threads"} and \
+        torch.device(device).type == "cpu"
+    if batched and batchable and int(seeds) > 1:
+        gps = fit_sparse_gps(X_train, y_train, list(range(int(seeds))), num_inducing=num_inducing,
+                             iterations=iterations, **fit_options)
+        means = gps.predict_standardised(X_test)
+        found = [rmse_and_pearson(mean, gps.standardise(y_test)) for mean in means]
+        return _summary([f[0] for f in found], [f[1] for f in found], [gps.seconds / int(seeds)] * int(seeds))
     rmses, pearsons, seconds = [], [], []
     for seed in tqdm(range(int(seeds)), desc="GP seeds", disable=not progress):
         gp = fit_sparse_gp(X_train, y_train, num_inducing=num_inducing, iterations=iterations,
@@ -51,6 +67,10 @@ def gp_test_metrics(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray
         rmses.append(rmse)
         pearsons.append(pearson)
         seconds.append(gp.seconds)
+    return _summary(rmses, pearsons, seconds)
+
+
+def _summary(rmses: list[float], pearsons: list[float], seconds: list[float]) -> dict:
     return {
         "rmse": float(np.mean(rmses)),
         "rmse_std": float(np.std(rmses)),

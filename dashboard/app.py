@@ -3,7 +3,7 @@
 Run it with (``make dashboard`` does)::
 
     streamlit run dashboard/app.py --server.address 127.0.0.1 --server.headless true \
-        --browser.gatherUsageStats false -- --runs-dir runs
+        --browser.gatherUsageStats false --client.toolbarMode viewer -- --runs-dir runs
 
 The flags keep the server private from whatever folder it is started (``.streamlit/config.toml``
 is read from the working directory only). ``--runs-dir`` may be repeated; the sidebar can

@@ -58,7 +58,7 @@ def runs_overview(runs: list[Run]) -> pd.DataFrame:
             "run": run.name, "space": run.space_name or "?", "model": state.model_label(run),
             "encoding": run.encoding or "?", "status": status.state,
             "epochs": f"{done if done is not None else 0} / {total if total is not None else '?'}",
-            "missing": status.error if status.broken else ", ".join(status.missing), "path": str(run.path),
+            "missing": status.error if status.broken else ", ".join(status.missing), "path": state.shown_path(run.path),
         })
     return pd.DataFrame(rows)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,13 @@ def launch_roots() -> list[str]:
 
 
 def shown_root(root: str) -> str:
-    """A launch folder as the sidebar shows it: relative to the repository when inside it."""
+    """A launch folder as the sidebar shows it: relative to the repository when inside it,
+    else by its folder name when absolute (no server path on a page)."""
     path = Path(root)
     if path.is_absolute() and (path == ROOT or ROOT in path.parents):
         return path.relative_to(ROOT).as_posix()
+    if path.is_absolute():  # a server path: its folder name only
+        return path.name or root
     return root
 
 
@@ -127,6 +131,20 @@ def private(text: str) -> str:
     for form, name in sorted(forms, key=lambda pair: -len(pair[0])):  # the longest first
         text = text.replace(form, name)
     return text.replace(str(ROOT) + "/", "")
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:])")  # what opens a link, an image, HTML or emphasis
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for Streamlit's Markdown: a folder named ``![t](http://host)`` shows
+    as those characters, never as an image, a link or HTML."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def shown_path(path: str | Path) -> str:
+    """A run's path as pages show it: the launch folders by name, never a server path."""
+    return private(str(path))
 
 
 def error_line(error: BaseException) -> str:

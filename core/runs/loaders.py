@@ -170,9 +170,12 @@ def load_history(run_dir: Path) -> pd.DataFrame:
         found = re.search(r"line (\d+)", str(error))
         raise RunFileError(path, f"not a valid CSV table ({one_line(error, 120)})",
                            line=int(found.group(1)) if found else None, fix=fix_for(path)) from None
-    if "epoch" not in frame.columns:
-        raise RunFileError(path, "has no \"epoch\" column; not a history written by `python -m core train`",
-                           line=1, fix=fix_for(path))
+    for required in ("epoch", "loss"):
+        if required not in frame.columns:
+            raise RunFileError(path, f"has no \"{required}\" column; not a history written by `python -m core train`",
+                               line=1, fix=fix_for(path))
+    if frame.empty:  # the header alone: no epoch has finished
+        return frame.astype(np.float64)
     for column in frame.columns:
         if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
             continue
@@ -181,6 +184,11 @@ def load_history(run_dir: Path) -> pd.DataFrame:
         row = int(bad.to_numpy().argmax()) if bad.any() else 0
         raise RunFileError(path, f"column {column!r} holds {one_line(repr(frame[column].iloc[row]), 40)}, "
                                  "not a number", line=row + 2, fix=fix_for(path))
+    infinite = np.isinf(frame.to_numpy(dtype=np.float64))
+    if infinite.any():
+        row, column = (int(i) for i in np.argwhere(infinite)[0])
+        raise RunFileError(path, f"column {frame.columns[column]!r} holds an infinite value", line=row + 2,
+                           fix=fix_for(path))
     return frame
 
 

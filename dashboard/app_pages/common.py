@@ -31,7 +31,7 @@ def broken_line(run: Run) -> str:
     """The one line a page shows for a broken run: its name, the file and what is wrong,
     then what to do (no server paths)."""
     fix = f" · fix: {run.status.fix}" if run.status.fix else ""
-    return state.private(f"**{run.name}** cannot be read: {run.status.error}{fix}")
+    return state.private(f"**{state.plain(run.name)}** cannot be read: {run.status.error}{fix}")
 
 
 def space_or_stop(space_name: str):

@@ -55,7 +55,7 @@ for column, run in zip(st.columns(len(runs)), runs):
             continue
         epochs = charts.embedding_epochs(run)
         if not epochs:
-            st.info(f"**{run.name}** has no embeddings.json yet: it is written at the first checkpoint.")
+            st.info(f"**{state.plain(run.name)}** has no embeddings.json yet: it is written at the first checkpoint.")
             continue
         epoch = st.select_slider("Checkpoint epoch", options=epochs, value=epochs[-1], key=f"emb_epoch_{slot}") \
             if len(epochs) > 1 else epochs[0]

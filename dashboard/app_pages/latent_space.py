@@ -13,7 +13,7 @@ runs = common.comparable_runs()
 with_latents = [r for r in runs if state.latents(r) is not None]
 for run in runs:
     if run not in with_latents:
-        st.info(f"**{run.name}** has no latents.parquet yet: it is written at the end of training.")
+        st.info(f"**{state.plain(run.name)}** has no latents.parquet yet: it is written at the end of training.")
 if not with_latents:
     st.stop()
 space_name = with_latents[0].space_name

@@ -20,7 +20,7 @@ if not runs:
     )
     st.stop()
 
-st.table(charts.runs_overview(runs).set_index("run"))
+st.dataframe(charts.runs_overview(runs), hide_index=True, width="stretch")  # cells as text, never Markdown
 
 chosen = state.selected_runs()
 selected = state.usable(chosen)  # a broken run is listed below, once
@@ -52,7 +52,7 @@ else:
     if table is not None:
         st.table(table[1].set_index("Run"))
     for run in without:
-        st.info(f"**{run.name}** has no metrics.json yet: `python -m core evaluate {run.path}` writes it.")
+        st.info(f"**{state.plain(run.name)}** has no metrics.json yet: `python -m core evaluate {state.shown_path(run.path)}` writes it.")
     if not selected:
         st.info("Pick a run that is not broken in the sidebar to see its metrics and curves."
                 if chosen else "Pick a run in the sidebar to see its metrics and curves.")
@@ -63,7 +63,7 @@ else:
         st.plotly_chart(figure[0], key="training_curves")
     for run in selected:
         if state.history(run) is None:
-            st.info(f"**{run.name}** has no history.csv yet: no epoch has finished.")
+            st.info(f"**{state.plain(run.name)}** has no history.csv yet: no epoch has finished.")
 
     st.subheader("Time to quality")
     quality = charts.quality_curves(selected)
@@ -79,7 +79,7 @@ else:
 st.subheader("Every run")
 for run in runs:
     status = run.status
-    title = f"{run.name} · {run.space_name or '?'} · {state.model_label(run)} · {status.state}"
+    title = f"{state.plain(run.name)} · {run.space_name or '?'} · {state.model_label(run)} · {status.state}"
     with st.expander(title, expanded=status.broken):
         if status.broken:
             st.error(broken_line(run))
@@ -93,8 +93,8 @@ for run in runs:
             st.info("A compact seed copy (`python -m core compact`): its figures (history, metrics, embeddings, "
                     "smoothness, BO keys and values) count in its seed group; its model and latents were left out.")
         elif status.state == MISSING_METRICS:
-            st.info(f"Training finished but metrics.json is missing: `python -m core evaluate {run.path}`.")
+            st.info(f"Training finished but metrics.json is missing: `python -m core evaluate {state.shown_path(run.path)}`.")
         elif status.state == COMPLETE and status.missing:
             st.info(f"Missing: {', '.join(status.missing)}.")
-        st.caption(f"`{run.path}`")
+        st.caption(f"`{state.shown_path(run.path)}`")
         st.json(charts.config_summary(run), expanded=False)

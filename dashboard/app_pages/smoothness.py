@@ -25,10 +25,10 @@ def _show_walk(run: Run, make: Callable[[], object], prefix: str) -> None:
         report = make()
     except OpEmbedError as error:
         _unusable.add(str(run.path))
-        st.error(f"**{run.name}**: {state.error_line(error)}")
+        st.error(f"**{state.plain(run.name)}**: {state.error_line(error)}")
         return
     if report is None:
-        st.info(f"**{run.name}** has no model.pt yet.")
+        st.info(f"**{state.plain(run.name)}** has no model.pt yet.")
     else:
         st.plotly_chart(report[0], key=f"{prefix}_{run.path}", theme=None)
 

@@ -110,7 +110,7 @@ def test_runs_page_lists_runs_and_states(tiny_runs):
     at = make_app(tiny_runs).run()
     assert not at.exception
     assert at.title[0].value == "Runs"
-    overview = at.table[0].value
+    overview = at.dataframe[0].value.set_index("run")
     assert sorted(overview.index) == ["cora-broken", "cora-half", "cora-learned", "cora-onehot"]
     status = dict(zip(overview.index, overview["status"]))
     assert status == {"cora-broken": "broken", "cora-half": "training", "cora-learned": "complete",
@@ -118,7 +118,7 @@ def test_runs_page_lists_runs_and_states(tiny_runs):
     assert "not valid JSON" in texts(at.error)  # the broken run only
     assert len(at.error) == 1
     assert "Still training (epoch 1 of 3)" in texts(at.info)
-    metrics = at.table[1].value
+    metrics = at.table[0].value
     assert list(metrics.index) == ["D-VAE", "DVAE-EMB"]
     assert metrics.iloc[0, 0] == "60.00"  # recon accuracy 0.6 of the one-hot run, in percent
     assert plotly_charts(at) >= 1  # training curves
@@ -280,7 +280,8 @@ def test_every_page_with_broken_runs_beside_good_ones(broken_runs, page):
 def test_runs_page_names_every_broken_file(broken_runs):
     at = make_app(broken_runs).run()
     assert not at.exception, at.exception
-    status = dict(zip(at.table[0].value.index, at.table[0].value["status"]))
+    overview = at.dataframe[0].value
+    status = dict(zip(overview["run"], overview["status"]))
     errors = error_texts(at)
     for name, (file, _) in BROKEN_KINDS.items():
         assert status[name] == "broken", name
