@@ -31,7 +31,9 @@ from .spaces import get_space
 from .spaces.base import ArchitectureTable, SearchSpace
 from .sweep.cli import add_sweep_arguments, sweep_main
 from .train_cli import add_train_arguments, train_main
-from .validation import check_output_dir, require_at_least, require_share
+from .validation import check_output_dir, require_at_least, require_at_most, require_share
+
+UMAP_METRICS = ("euclidean", "cosine", "manhattan", "correlation", "chebyshev", "minkowski")  # project --metric
 
 EPILOG = """examples:
   python -m core fetch enas6
@@ -95,6 +97,7 @@ def _cmd_evaluate(args) -> None:
                         ("--prior-points", args.prior_points), ("--gp-seeds", args.gp_seeds),
                         ("--gp-epochs", args.gp_epochs)):
         require_at_least(flag, value, 1)
+        require_at_most(flag, value)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     if args.constrained and "constrained" not in parts:
         parts += ("constrained",)
@@ -157,7 +160,12 @@ def _add_project(p: argparse.ArgumentParser) -> None:
 
 def _cmd_project(args) -> None:
     require_at_least("--n-neighbors", args.n_neighbors, 2)
+    require_at_most("--n-neighbors", args.n_neighbors)
+    require_at_least("--seed", args.seed, 0)
+    require_at_most("--seed", args.seed)
     require_share("--min-dist", args.min_dist)
+    if args.method == "umap" and args.metric not in UMAP_METRICS:
+        raise OpEmbedError(f"--metric {args.metric}: use one of {', '.join(UMAP_METRICS)}")
     runs.load_config(args.run)
     check_output_dir(args.run / runs.PROJECTIONS, "RUN")
     frame = load_or_compute_projection(args.run, args.method, n_neighbors=args.n_neighbors,
@@ -353,13 +361,24 @@ def _run_dirs_written(args) -> list[Path]:
     return [Path(run)] if args.command in ("evaluate", "project", "smoothness") and run else []
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors as one ``error:`` line and a ``fix:`` line (exit 2),
+    instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}\n  fix: `{self.prog} --help` lists the flags and their choices\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__,
-                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="python -m core", description=__doc__,
+                           epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name, (help_text, add, _) in COMMANDS.items():
         add(sub.add_parser(name, help=help_text))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error, already printed as one line (2)
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         for run_dir in _run_dirs_written(args):  # a killed earlier command's half-written files
             runs.remove_stale_temp_files(run_dir)

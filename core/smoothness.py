@@ -41,7 +41,7 @@ from scipy import stats
 from sklearn.neighbors import NearestNeighbors
 
 from . import runs
-from .errors import OpEmbedError
+from .errors import OpEmbedError, RunFileError
 from .models.dvae import DVAE, DecodedGraphs
 from .spaces.base import PAD_TYPE, ArchitectureTable, SearchSpace
 
@@ -216,6 +216,10 @@ def write_smoothness(run_dir: Path, space: SearchSpace, table: ArchitectureTable
     """
     started = time.perf_counter()
     latents = runs.read_latents(run_dir)
+    if list(latents["key"]) != list(table.keys):
+        raise RunFileError(Path(run_dir) / runs.LATENTS,
+                           f"its {len(latents)} rows are not the {len(table)} architectures of {space.name} in order",
+                           fix="re-encode the run, or use the data it was trained on")
     metrics = smoothness_metrics(space, table, latents, num_pairs=num_pairs, k=k, seed=seed)
     result = {
         **metrics,

@@ -18,7 +18,9 @@ from .models.registry import MODELS, check_model_encoding
 from .spaces.base import SearchSpace
 from .spaces.node_order import NODE_ORDERS, node_ordered_table
 from .train import train_run
-from .validation import check_output_dir, require_at_least, require_positive, require_share, run_entries
+from .validation import (
+    check_output_dir, require_at_least, require_in_limits, require_positive, require_share, run_entries,
+)
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +97,12 @@ def check_train_arguments(args: argparse.Namespace) -> None:
         require_at_least(flag, value, 0)
     require_share("--stop-at-recon", args.stop_at_recon)
     require_share("--stop-at-valid", args.stop_at_valid)
+    require_at_least("--seed", args.seed, 0)
+    require_in_limits({"--epochs": args.epochs, "--batch-size": args.batch_size, "--hidden-dim": args.hidden_dim,
+                       "--latent-dim": args.latent_dim, "--embedding-dim": args.embedding_dim,
+                       "--checkpoint-every": args.checkpoint_every, "--gcn-levels": args.gcn_levels,
+                       "--monitor-graphs": args.monitor_graphs, "--monitor-prior-points": args.monitor_prior_points,
+                       "--seed": args.seed, "--lr": args.lr})
 
 
 def check_train_output(args: argparse.Namespace, space: SearchSpace) -> None:

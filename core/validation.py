@@ -35,6 +35,35 @@ def require_at_least(flag: str, value: int | float | None, minimum: int | float)
         raise OpEmbedError(f"{flag} {value}: must be at least {minimum}")
 
 
+# Upper bounds of numeric flags for the machines this runs on (2 cores, 24 GB): beyond them a
+# run cannot finish or allocate, so they are refused before anything starts.
+LIMITS = {
+    "--epochs": 100_000, "--batch-size": 65_536, "--hidden-dim": 4_096, "--latent-dim": 1_024,
+    "--embedding-dim": 1_024, "--checkpoint-every": 100_000, "--gcn-levels": 64, "--monitor-graphs": 100_000,
+    "--monitor-prior-points": 100_000, "--seed": 2**32 - 1, "--lr": 10.0, "--encode-times": 1_000,
+    "--decode-times": 1_000, "--prior-points": 1_000_000, "--gp-seeds": 1_000, "--gp-epochs": 10_000,
+    "--n-neighbors": 1_000, "--rounds": 10_000, "--seeds": 10_000, "--init": 100_000,
+    "--gp-inducing": 10_000, "--gp-iterations": 10_000, "--decode-attempts": 10_000,
+}
+
+
+def require_at_most(flag: str, value: int | float | None, maximum: int | float | None = None) -> None:
+    """``value <= maximum`` (default: the flag's :data:`LIMITS` entry; ``None``: not given)."""
+    maximum = LIMITS.get(flag) if maximum is None else maximum
+    if value is None or maximum is None:
+        return
+    _finite(flag, value)
+    if value > maximum:
+        where = "" if flag == "--seed" else " on this machine class (2 cores, 24 GB)"
+        raise OpEmbedError(f"{flag} {value}: must be at most {maximum:,}{where}")
+
+
+def require_in_limits(values: dict[str, int | float | None]) -> None:
+    """Every flag of ``values`` (flag -> value) within its :data:`LIMITS` entry."""
+    for flag, value in values.items():
+        require_at_most(flag, value)
+
+
 def require_positive(flag: str, value: float | None) -> None:
     """``value > 0`` (``None``: not given)."""
     if value is None:
@@ -66,10 +95,15 @@ def check_output_dir(path: Path, flag: str) -> None:
 
     Raises:
         OpEmbedError: ``path`` is a file, lies under a file, or its nearest existing
-            folder is not writable.
+            folder is not writable; an ``--out`` flag that is empty, the working directory
+            or the file-system root.
     """
     path = Path(path).expanduser()
     absolute = Path(os.path.abspath(path))
+    if flag.startswith("--out") and (str(path) in ("", ".") or absolute == Path(absolute.anchor)):
+        shown = "the working directory" if str(path) in ("", ".") else "the file-system root"
+        raise OpEmbedError(f"{flag} {str(path)!r}: is {shown}, not a folder of its own; nothing was written\n"
+                           f"  fix: name a new folder, e.g. {flag} runs/my-run")
     if absolute.exists() and not absolute.is_dir():
         raise OpEmbedError(f"{flag} {path}: is a file, not a folder\n  fix: choose a folder for {flag}")
     existing = _nearest_existing(absolute)

@@ -199,6 +199,23 @@ def _bo_result_list(run: Path, tmp: Path) -> list[str]:
     return ["bo-summary", str(run)]
 
 
+def _latents_edit(change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], None]:
+    def damage(path: Path) -> None:
+        change(pd.read_parquet(path)).to_parquet(path, index=False)
+
+    return damage
+
+
+def _one_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[3, "mu_0"] = float("nan")
+    return frame
+
+
+def _one_inf(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[5, "mu_1"] = float("inf")
+    return frame
+
+
 def _history_bad_csv(path: Path) -> None:
     write(path, "epoch,loss\n1,2.0\n2,3.0,4.0,5.0\n")
 
@@ -344,6 +361,44 @@ CASES = [
          "a-file"),
     Case("export-out-not-writable", lambda run, tmp: export_args(run, tmp, out=tmp / "locked" / "figures"),
          "locked"),
+    # ---- second round (issue: reliability): argparse, bounds, values
+    Case("train-epochs-not-an-int", lambda run, tmp: train_args(tmp, "--epochs", "1.5"), "--epochs"),
+    Case("train-model-unknown", lambda run, tmp: train_args(tmp, "--model", "transformer"), "--model"),
+    Case("train-encoding-unknown", lambda run, tmp: train_args(tmp, "--encoding", "binary"), "--encoding"),
+    Case("train-out-empty", lambda run, tmp: train_args(tmp, out=Path("")), "--out"),
+    Case("train-hidden-dim-huge", lambda run, tmp: train_args(tmp, "--hidden-dim", "100000000"), "--hidden-dim"),
+    Case("train-latent-dim-huge", lambda run, tmp: train_args(tmp, "--latent-dim", "1000000000"), "--latent-dim"),
+    Case("train-embedding-dim-huge", lambda run, tmp: train_args(tmp, "--embedding-dim", "10000000000"),
+         "--embedding-dim"),
+    Case("train-seed-huge", lambda run, tmp: train_args(tmp, "--seed", str(2**70)), "--seed"),
+    Case("train-seeds-repeated", lambda run, tmp: train_args(tmp, "--seeds", "1,1"), "--seeds"),
+    Case("train-node-order-unknown", lambda run, tmp: train_args(tmp, "--node-order", "sorted"), "--node-order"),
+    Case("evaluate-prior-points-huge", lambda run, tmp: evaluate_args(run, "--prior-points", "100000000000"),
+         "--prior-points"),
+    Case("project-n-neighbors-huge", lambda run, tmp: ["project", str(run), "--n-neighbors", "100000"],
+         "--n-neighbors"),
+    Case("project-metric-unknown", lambda run, tmp: ["project", str(run), "--metric", "nope"], "--metric"),
+    Case("project-tsne-seed-negative", lambda run, tmp: ["project", str(run), "--method", "tsne", "--seed", "-1"],
+         "--seed"),
+    Case("project-latents-nan", _damage(runs.LATENTS, _latents_edit(_one_nan),
+                                        lambda run, tmp: ["project", str(run), "--method", "pca"]), "latents.parquet"),
+    Case("smoothness-latents-inf", _damage(runs.LATENTS, _latents_edit(_one_inf),
+                                           lambda run, tmp: ["smoothness", str(run)]), "latents.parquet"),
+    Case("bo-latents-nan", _damage(runs.LATENTS, _latents_edit(_one_nan), lambda run, tmp: bo_args(run)),
+         "latents.parquet"),
+    Case("smoothness-latents-without-y", _damage(runs.LATENTS, _latents_edit(lambda f: f.drop(columns=["y"])),
+                                                 lambda run, tmp: ["smoothness", str(run)]), "latents.parquet"),
+    Case("smoothness-latents-no-rows", _damage(runs.LATENTS, _latents_edit(lambda f: f.iloc[:0]),
+                                               lambda run, tmp: ["smoothness", str(run)]), "latents.parquet"),
+    Case("smoothness-latents-boolean-mu",
+         _damage(runs.LATENTS, _latents_edit(lambda f: f.assign(mu_0=f["mu_0"] > 0)),
+                 lambda run, tmp: ["smoothness", str(run)]), "latents.parquet"),
+    Case("bo-init-too-many", lambda run, tmp: bo_args(run, "--init", "200000", "--protocol", "few-label"), "--init"),
+    Case("export-history-infinite",
+         _damage(runs.HISTORY, lambda p: write(p, "epoch,loss\n1,2.0\n2,inf\n"), lambda run, tmp: export_args(run, tmp)),
+         "history.csv:3"),
+    Case("verdict-groups-differ",
+         lambda run, tmp: ["verdict", str(run), str(run.parent / "nowhere")], "nowhere"),
     Case("export-projection-unknown", lambda run, tmp: export_args(run, tmp, "--projection", "umap,nope"),
          "--projection"),
 ]

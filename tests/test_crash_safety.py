@@ -36,7 +36,9 @@ torch.set_num_threads(1)
 from core.config import ModelConfig, TrainConfig
 from core.spaces import get_space
 from core.spaces.base import ArchitectureTable
+import core.train
 from core.train import train_run
+core.train.FAULTS_ENABLED = True  # the kill drill arms the hook in its own process only
 space = get_space("nbg-cora")
 arrays = np.load({table!r})
 table = ArchitectureTable(keys=list(arrays["keys"]), op_ids=arrays["op_ids"], adjacency=arrays["adjacency"],
@@ -168,3 +170,12 @@ def test_every_command_that_writes_into_a_run_first_removes_stale_temp_files(tmp
         path.write_bytes(b"half")
     assert main(["project", str(out), "--method", "pca"]) == 0
     assert not any(path.exists() for path in stale)
+
+
+def test_the_fault_variable_alone_does_nothing(table_file, tmp_path):
+    script = SCRIPT.replace("core.train.FAULTS_ENABLED = True", "")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", FAULT_ENV: "config"}
+    command = [sys.executable, "-c", script.format(repo=str(REPO), table=str(table_file), epochs=1), str(tmp_path / "r")]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr  # not killed
+    assert (tmp_path / "r" / runs.LATENTS).exists()

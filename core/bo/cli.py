@@ -19,7 +19,7 @@ from ..errors import OpEmbedError
 from ..export import figure_bytes
 from ..reports.best_cells import bo_regret
 from ..runs import atomic_write_csv
-from ..validation import check_output_dir, check_output_file, require_at_least
+from ..validation import check_output_dir, check_output_file, require_at_least, require_in_limits
 from ..spaces import get_space
 from .config import BATCH_RULES, GP_REFITS, METHODS, MODES, PROTOCOLS, REGIONS, SURROGATES, BOConfig
 from .loop import result_path, run_search
@@ -145,6 +145,9 @@ def check_bo_arguments(args: argparse.Namespace) -> None:
                         ("--gp-iterations", args.gp_iterations), ("--num-restarts", args.num_restarts),
                         ("--raw-samples", args.raw_samples)):
         require_at_least(flag, value, 1)
+    require_in_limits({"--rounds": args.rounds, "--seeds": args.seeds, "--init": args.init,
+                       "--gp-inducing": args.gp_inducing, "--gp-iterations": args.gp_iterations,
+                       "--decode-attempts": args.decode_attempts, "--batch-size": args.batch_size})
 
 
 def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None) -> BOConfig:

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.errors import OpEmbedError
+
 from ..spaces.base import SearchSpace
 from .seeds import derived_seed
 
 START_STREAM = 2**31 - 2  # seed stream of the few-label start (rounds use 0, 1, ...)
+
+
+class InitError(OpEmbedError, ValueError):
+    """``--init`` asks for more labelled architectures than the space leaves to find
+    (an ``OpEmbedError``: the command line prints one line)."""
 
 
 def start_rows(rows: np.ndarray, init: int, seed: int) -> np.ndarray:
@@ -27,7 +34,8 @@ def start_rows(rows: np.ndarray, init: int, seed: int) -> np.ndarray:
     """
     rows = np.asarray(rows, dtype=np.int64)
     if not 2 <= init < len(rows):
-        raise ValueError(f"--init {init}: needs 2 .. {len(rows) - 1} of the {len(rows)} architectures")
+        raise InitError(f"--init {init}: needs 2 .. {len(rows) - 1} of the {len(rows)} architectures\n"
+                        f"  fix: pass --init {min(16, len(rows) - 1)}")
     rng = np.random.default_rng(derived_seed(seed, START_STREAM))
     return np.sort(rng.choice(rows, size=int(init), replace=False))
 

@@ -255,10 +255,30 @@ def read_latents(run_dir: Path) -> pd.DataFrame:
     except Exception as error:  # pyarrow's errors on a damaged file
         raise RunFileError(path, f"not a readable Parquet file ({one_line(error, 120)})", fix=fix_for(path)) from None
     latent = _check_latent_columns(path, list(frame.columns))
-    for column in latent:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            raise RunFileError(path, f"column {column} holds {frame[column].dtype}, not numbers", fix=fix_for(path))
+    _check_latent_values(path, frame, latent)
     return frame
+
+
+def _check_latent_values(path: Path, frame: pd.DataFrame, latent: list[str]) -> None:
+    """Rows, the columns every reader needs, numbers where numbers belong, finite latent
+    means and string keys (a key may repeat where the space's data repeats it: ENAS does)."""
+    for column in ("split", "y"):
+        if column not in frame.columns:
+            raise RunFileError(path, f'lacks the "{column}" column; not latents written by training', fix=fix_for(path))
+    if frame.empty:
+        raise RunFileError(path, "holds no rows; not latents written by training", fix=fix_for(path))
+    for column in (*latent, "y"):
+        dtype = frame[column].dtype
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise RunFileError(path, f"column {column} holds {dtype}, not numbers", fix=fix_for(path))
+    values = frame[latent].to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        row = int(np.argwhere(~np.isfinite(values))[0][0])
+        raise RunFileError(path, f"row {row} (key {one_line(frame['key'].iloc[row], 60)}) has a latent mean that is "
+                                 "NaN or infinite", fix=fix_for(path))
+    keys = frame["key"]
+    if not pd.api.types.is_string_dtype(keys) and not keys.map(lambda k: isinstance(k, str)).all():
+        raise RunFileError(path, 'column "key" does not hold strings', fix=fix_for(path))
 
 
 def latent_matrix(frame: pd.DataFrame) -> np.ndarray:
