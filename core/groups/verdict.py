@@ -50,6 +50,7 @@ class Verdict:
     patterns: PatternComparison | None
     paired: bool
     allowed_differences: tuple[tuple[str, Any, Any], ...] = ()
+    stability: dict | None = None  # the learned group's similarity agreement across seeds
 
 
 def check_comparable(a: SeedGroup, b: SeedGroup, allow_diff: Sequence[str] = ()) -> list[tuple[str, Any, Any]]:
@@ -114,7 +115,19 @@ def verdict(a: SeedGroup, b: SeedGroup, paired: bool = False, allow_diff: Sequen
         comparison = compare(a_values, b_values, measure.better, paired_by_seed=paired)
         rows.append(VerdictRow(measure, a_values, b_values, comparison, tuple(a_missing + b_missing)))
     patterns = _patterns(a, b, data_dir) if with_patterns else None
-    return Verdict(a, b, tuple(rows), patterns, paired, tuple(allowed))
+    return Verdict(a, b, tuple(rows), patterns, paired, tuple(allowed), _stability(b if b.encoding == "learned" else a))
+
+
+def _stability(group: SeedGroup) -> dict | None:
+    """How much the seeds of a learned group agree on the operations' cosine similarities
+    (:func:`core.reports.groups.seed_stability`), ``None`` with fewer than 2 seeds."""
+    from core.reports.groups import _operation_matrices, seed_stability
+    from core.runs import Run
+
+    if group.encoding != "learned" or group.n < 2:
+        return None
+    _, matrices = _operation_matrices([Run.open(path) for path in group.runs], "cosine")
+    return seed_stability(matrices) if len(matrices) >= 2 else None
 
 
 # ---------------------------------------------------------------- choosing the groups
@@ -172,6 +185,12 @@ def verdict_markdown(result: Verdict) -> str:
                      f"shares ({PATTERN_BUDGET} queries) | — | — | — | {patterns.distance:.3f} | permutation | "
                      f"{p_text} | {len(patterns.a_shares)}, {len(patterns.b_shares)} | {patterns.verdict} |")
     missing = [m for row in result.rows for m in row.missing]
+    if result.stability is not None:
+        found = result.stability
+        interval = "" if found["n"] < 2 else f", 95 % CI [{found['low']:+.2f}, {found['high']:+.2f}]"
+        lines += ["", f"Learned similarities across seeds: the seeds' cosine similarities of the operation pairs agree at "
+                      f"Spearman {found['mean']:+.2f} on average over {found['n']} pairs of seeds{interval} "
+                      "(1: every seed ranks the pairs alike; 0: unrelated)."]
     lines += ["", f"Intervals: Student t over model seeds. Test: "
                   f"{'paired t over the seeds both groups share' if result.paired else 'Welch t (unpaired)'}; "
                   f"verdict at p < {ALPHA}: supported / contradicted where B is significantly better / worse than "
@@ -216,7 +235,8 @@ def verdict_json(result: Verdict) -> dict:
                     "b_mean_shares": p.b_shares.mean(0).tolist(), "distance": p.distance,
                     "p_value": p.p_value, "verdict": p.verdict, "top_k": TOP_K, "budget": PATTERN_BUDGET}
     return {"a": group(result.a), "b": group(result.b), "paired": result.paired, "alpha": ALPHA,
-            "interval": "Student t over model seeds, 95 %", "rows": rows, "shared_patterns": patterns}
+            "interval": "Student t over model seeds, 95 %", "rows": rows, "shared_patterns": patterns,
+            "similarity_agreement": result.stability}
 
 
 def verdict_text(result: Verdict, as_json: bool = False) -> str:

@@ -31,6 +31,7 @@ PAGES = [
     ("embeddings", "Operation embeddings"),
     ("smoothness", "Smoothness"),
     ("best_cells", "Best cells"),
+    ("verdict", "Verdict"),
     ("export", "Export"),
 ]
 

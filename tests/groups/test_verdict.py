@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.__main__ import main
-from core.groups.verdict import choose_groups, verdict
+from core.groups.verdict import choose_groups, verdict, verdict_markdown
 from tests.groups.synthetic import write_group, write_seed_run
 
 FAST = [(30, 0.30), (31, 0.31), (29, 0.29), (30, 0.305), (32, 0.30)]
@@ -101,3 +101,20 @@ def test_paired_pairs_the_shared_seeds(tmp_path):
     b = write_group(tmp_path / "b", "learned", FAST)
     result = verdict(*choose_groups([a, b]), paired=True, with_patterns=False)
     assert row(result, "rmse").comparison.test == "paired t (5 pairs)"
+
+
+def test_the_learned_groups_similarity_agreement_is_reported(tmp_path):
+    import numpy as np
+
+    from core import runs
+
+    a = write_group(tmp_path / "a", "onehot", SLOW[:3])
+    b = write_group(tmp_path / "b", "learned", FAST[:3])
+    vectors = np.random.default_rng(0).normal(size=(8, 3))
+    for seed in range(3):  # every seed learns the same vectors, each seed scaled: the same similarities
+        runs.atomic_write_json(b / f"seed{seed}" / runs.EMBEDDINGS, {
+            "node_types": ["input", "output", "conv3", "sep3", "conv5", "sep5", "avg3", "max3"],
+            "snapshots": [{"epoch": 60, "vectors": (vectors * (seed + 1)).tolist()}]})
+    result = verdict(*choose_groups([a, b]), with_patterns=False)
+    assert result.stability["n"] == 3 and result.stability["mean"] == pytest.approx(1.0)
+    assert "agree at Spearman +1.00 on average over 3 pairs of seeds" in verdict_markdown(result)
