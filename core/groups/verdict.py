@@ -189,7 +189,7 @@ def verdict_markdown(result: Verdict) -> str:
         found = result.stability
         interval = "" if found["n"] < 2 else f", 95 % CI [{found['low']:+.2f}, {found['high']:+.2f}]"
         lines += ["", f"Learned similarities across seeds: the seeds' cosine similarities of the operation pairs agree at "
-                      f"Spearman {found['mean']:+.2f} on average over {found['n']} pairs of seeds{interval} "
+                      f"Spearman {found['mean']:+.2f} on average over {found['n']} pair{'s' if found['n'] != 1 else ''} of seeds{interval} "
                       "(1: every seed ranks the pairs alike; 0: unrelated)."]
     lines += ["", f"Intervals: Student t over model seeds. Test: "
                   f"{'paired t over the seeds both groups share' if result.paired else 'Welch t (unpaired)'}; "
