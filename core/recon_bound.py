@@ -74,19 +74,23 @@ class ReconBound:
     end_collisions: float  # share whose type collision involves the output (an early END)
     edge_collisions: float  # share with an edge collision
     bound: float  # 1 - share with either: the most a greedy decode can reconstruct exactly
+    strict_bound: float = 1.0  # 1 - share with either or an early-END risk: what the papers' loss lets
+    # greedy decoding reach in practice (it trains END at the last operation's state, so a state shared
+    # with an earlier node splits between END and that node's successor)
 
 
 def recon_bound(table: ArchitectureTable, max_nodes: int, index: np.ndarray | None = None) -> ReconBound:
     """The collision shares and the greedy exact-reconstruction bound over ``index`` (all rows
     by default) of a space whose graphs have at most ``max_nodes`` nodes."""
     index = np.arange(len(table)) if index is None else np.asarray(index)
-    types = edges = ends = either = 0
+    types = edges = ends = either = any_risk = 0
     for row in index:
         found = collisions(table.op_ids[row], table.adjacency[row], int(table.num_nodes[row]), max_nodes)
         types += found.types
         ends += found.end
         edges += found.edges
         either += found.types or found.edges
+        any_risk += found.types or found.edges or found.end
     count = max(len(index), 1)
     return ReconBound(graphs=len(index), type_collisions=types / count, end_collisions=ends / count,
-                      edge_collisions=edges / count, bound=1 - either / count)
+                      edge_collisions=edges / count, bound=1 - either / count, strict_bound=1 - any_risk / count)

@@ -57,11 +57,11 @@ with st.sidebar:
     by_path = {str(r.path): r for r in runs}
     paths = state.choices(runs)  # seed groups first, then single runs
     st.selectbox("Run A", paths, key="run_a", format_func=lambda p: _run_label(by_path, p),
-                 placeholder="no runs found",
-                 help="A run, or a seed group (runs that differ only in their seed): the Runs, Operation "
-                      "embeddings and Verdict pages show a group's mean over seeds, the other pages its first "
-                      "seed with a model.")
+                 placeholder="no runs found")
     st.selectbox("Run B", [state.NONE, *paths], key="run_b", format_func=lambda p: _run_label(by_path, p))
+    if any(state.is_group(p) for p in paths):
+        st.caption("A choice may be a seed group (runs that differ only in their seed): the Runs, Operation "
+                   "embeddings and Verdict pages show its mean over seeds, the other pages its first seed with a model.")
     if not runs:
         st.caption(f"No runs in `{st.session_state['runs_dir']}`." if not refusal else "No runs shown.")
     else:

@@ -30,6 +30,15 @@ def test_the_canonical_ceiling_on_the_test_split_is_at_least_99_percent(cora_tes
     assert recon_bound(table, space.max_nodes).bound < 0.9  # the stored order's 88 %
 
 
+def test_early_end_risk_caps_both_orders_near_84_percent(cora_test, canonical_test):
+    """Counting every early-END risk as a failure (the papers' loss trains END at the last
+    operation's state): no node order gets past it for about 16 % of the test cells."""
+    space, table = cora_test
+    stored, canonical = recon_bound(table, space.max_nodes), recon_bound(canonical_test, space.max_nodes)
+    assert stored.strict_bound < canonical.strict_bound < 0.85
+    assert canonical.strict_bound <= canonical.bound - canonical.end_collisions + 0.01
+
+
 def test_cells_keys_labels_and_split_stay_the_same(cora_test, canonical_test):
     space, table = cora_test
     assert canonical_test.keys == table.keys
