@@ -216,6 +216,18 @@ def _one_inf(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _bo_result_misnamed(run: Path, tmp: Path) -> list[str]:
+    write(run / runs.BO_DIR / "random-search-seed0.json",
+          json.dumps({"method": "evolution", "seed": 5, "rounds": [{"values": [0.5], "status": ["new"]}]}))
+    return ["bo-summary", str(run)]
+
+
+def _bo_result_string_values(run: Path, tmp: Path) -> list[str]:
+    write(run / runs.BO_DIR / "random-search-seed0.json",
+          json.dumps({"method": "random-search", "seed": 0, "rounds": [{"values": ["0.5"], "status": ["new"]}]}))
+    return ["bo-summary", str(run)]
+
+
 def _history_bad_csv(path: Path) -> None:
     write(path, "epoch,loss\n1,2.0\n2,3.0,4.0,5.0\n")
 
@@ -397,6 +409,8 @@ CASES = [
     Case("export-history-infinite",
          _damage(runs.HISTORY, lambda p: write(p, "epoch,loss\n1,2.0\n2,inf\n"), lambda run, tmp: export_args(run, tmp)),
          "history.csv:3"),
+    Case("bo-summary-result-misnamed", _bo_result_misnamed, "random-search-seed0.json"),
+    Case("bo-summary-result-string-values", _bo_result_string_values, "random-search-seed0.json"),
     Case("verdict-groups-differ",
          lambda run, tmp: ["verdict", str(run), str(run.parent / "nowhere")], "nowhere"),
     Case("export-projection-unknown", lambda run, tmp: export_args(run, tmp, "--projection", "umap,nope"),

@@ -108,11 +108,20 @@ def load_bo_result(path: Path) -> dict:
     if not isinstance(data.get("method"), str) or not is_int(data.get("seed")):
         raise RunFileError(path, 'has no "method" and integer "seed"; not written by `python -m core bo`',
                            fix=fix_for(path))
+    named = re.fullmatch(r"(.+)-seed(\d+)\.json", path.name)
+    if named and (named.group(1) != data["method"] or int(named.group(2)) != data["seed"]):
+        raise RunFileError(path, f'says method {data["method"]!r}, seed {data["seed"]}, but its name says '
+                                 f"{named.group(1)!r}, seed {int(named.group(2))}", fix=fix_for(path))
     rounds = data.get("rounds")
     if not isinstance(rounds, list) or not all(
             isinstance(r, dict) and isinstance(r.get("values"), list) and isinstance(r.get("status"), list)
             for r in rounds):
         raise RunFileError(path, '"rounds" is not a list of rounds with "values" and "status"', fix=fix_for(path))
+    for number, record in enumerate(rounds):
+        if len(record["values"]) != len(record["status"]) or not all(
+                value is None or is_number(value) for value in record["values"]):
+            raise RunFileError(path, f"round {number}: its values are not numbers (or null), one per status",
+                               fix=fix_for(path))
     return data
 
 
