@@ -35,15 +35,19 @@ from .spaces.base import ArchitectureTable, SearchSpace
 RUN_FILES = (runs.CONFIG, runs.CHECKPOINT, runs.MODEL, runs.HISTORY, runs.EMBEDDINGS, runs.LATENTS, runs.METRICS)
 FAULT_ENV = "OPEMBED_FAULT_AT"  # tests: SIGKILL this process right after the named write
 FAULTS_ENABLED = False  # set only by the test suite's kill drill: the environment alone never arms the hook
+# ... or, for the kill drill's child processes (a sweep's tasks), this file, which only the tests write
+FAULT_ARMING_FILE = Path(__file__).resolve().parents[1] / "tests" / ".fault-drill-armed"
 
 
 def fault_point(name: str) -> None:
     """Test hook for the kill-at-every-write drill: with ``$OPEMBED_FAULT_AT`` equal to
     ``name`` (``config``, ``e<epoch>:checkpoint|model|history|embeddings``, ``latents``),
     the process kills itself with SIGKILL, as a crash or an OOM kill would. Only where the
-    test suite has set :data:`FAULTS_ENABLED` in the process: the variable alone (a user's
-    shell, or a sweep forwarding ``OPEMBED_*`` to its tasks) does nothing."""
-    if FAULTS_ENABLED and os.environ.get(FAULT_ENV) == name:
+    test suite has set :data:`FAULTS_ENABLED` in the process, or written
+    :data:`FAULT_ARMING_FILE` in the repository's ``tests/`` for its child processes: the
+    variable alone (a user's shell, or a sweep forwarding ``OPEMBED_*`` to its tasks) does
+    nothing."""
+    if (FAULTS_ENABLED or FAULT_ARMING_FILE.is_file()) and os.environ.get(FAULT_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
 
 

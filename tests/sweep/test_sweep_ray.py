@@ -20,7 +20,7 @@ import torch
 from core import runs
 from core.__main__ import main
 from core.data_dir import DATA_DIR_ENV
-from core.train import FAULT_ENV
+from core.train import FAULT_ARMING_FILE, FAULT_ENV
 from tests.sweep.conftest import write_sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
@@ -93,7 +93,11 @@ def test_a_tiny_sweep_runs_resumes_a_killed_training_and_skips_everything_the_se
     out = tmp_path / "sweep"
     spec = write_sweep(tmp_path, TINY)
     monkeypatch.setenv(FAULT_ENV, "e1:checkpoint")  # every training is killed after its first epoch
-    assert main(["sweep", str(spec), "--out", str(out), "--cpus", "2", "--no-progress"]) == 0
+    FAULT_ARMING_FILE.write_text("armed by tests/sweep/test_sweep_ray.py\n")  # the tasks' processes honour it
+    try:
+        assert main(["sweep", str(spec), "--out", str(out), "--cpus", "2", "--no-progress"]) == 0
+    finally:
+        FAULT_ARMING_FILE.unlink(missing_ok=True)
     printed = capsys.readouterr().out
     monkeypatch.delenv(FAULT_ENV)
 
