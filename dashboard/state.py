@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from core.reports.latent import architecture_frame
 from core.data_dir import resolve_data_dir
 from core.runs import Run, SpaceTables
 from core.spaces import ArchitectureTable, SearchSpace, get_space
+from dashboard.text import plain  # noqa: F401  (the pages call state.plain)
 from dashboard.discovery import BROKEN, COMPACT_STATE, default_pair, discover_runs, inside, resolved_roots
 from dashboard.groups import (  # noqa: F401  (group_label, run_groups: for the sidebar)
     choices, default_groups, group_label, is_group, labelled_groups, members_of, representative, run_groups,
@@ -131,15 +131,6 @@ def private(text: str) -> str:
     for form, name in sorted(forms, key=lambda pair: -len(pair[0])):  # the longest first
         text = text.replace(form, name)
     return text.replace(str(ROOT) + "/", "")
-
-
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:])")  # what opens a link, an image, HTML or emphasis
-
-
-def plain(text: str) -> str:
-    """``text`` escaped for Streamlit's Markdown: a folder named ``![t](http://host)`` shows
-    as those characters, never as an image, a link or HTML."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def shown_path(path: str | Path) -> str:

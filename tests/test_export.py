@@ -63,7 +63,7 @@ def make_run(path, encoding: str, table: ArchitectureTable, seed: int):
 @pytest.fixture
 def two_runs(tmp_path, monkeypatch):
     table = tiny_table()
-    monkeypatch.setattr(SpaceTables, "load", lambda self, name, run_dirs=(): table)
+    monkeypatch.setattr(SpaceTables, "load", lambda self, name, run_dirs=(), node_order="stored": table)
     dirs = []
     for name, encoding, seed in (("onehot", "onehot", 0), ("learned", "learned", 1)):
         (tmp_path / name).mkdir()
