@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -162,6 +163,9 @@ def _read_toml(path: Path) -> tuple[str, dict]:
         raise SweepFileError(path, f"cannot be read as UTF-8 text ({error})", fix="save it as UTF-8 TOML")
     try:
         return text, tomllib.loads(text)
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise SweepFileError(path, "nested too deeply to be a sweep file",
+                             fix="a sweep file holds flat lists of values; sweeps/tiny.toml shows one") from None
     except tomllib.TOMLDecodeError as error:
         located = re.search(r"\(at line (\d+), column \d+\)", str(error))
         raise SweepFileError(path, f"not valid TOML: {re.sub(r' [(]at line .*', '', str(error))}",
@@ -262,8 +266,46 @@ def _values(spec: SweepSpec, table: str, key: str, value: object) -> tuple[FlagV
     return values
 
 
+# the numeric flags a sweep may set, with their least value (the command line's checks; upper
+# bounds: core.validation.LIMITS); "lr" must be above its least value
+NUMERIC_MINIMUMS = {"epochs": 1, "batch-size": 1, "hidden-dim": 1, "latent-dim": 1, "embedding-dim": 1,
+                    "checkpoint-every": 1, "gcn-levels": 1, "monitor-graphs": 0, "monitor-prior-points": 0,
+                    "lr": 0, "beta": 0, "grad-clip": 0, "eps-scale": 0, "warmup-epochs": 0, "kl-warmup-epochs": 0,
+                    "encode-times": 1, "decode-times": 1, "prior-points": 1, "gp-seeds": 1, "gp-epochs": 1,
+                    "rounds": 1, "seeds": 1, "init": 2, "gp-inducing": 1, "gp-iterations": 1, "decode-attempts": 1}
+EVALUATE_PARTS = ("recon", "prior", "gp", "constrained")
+
+
+def _check_value(spec: SweepSpec, table: str, key: str, value: FlagValue) -> None:
+    """A flag's value within what the command line accepts (before Ray starts anything)."""
+    from core.validation import LIMITS
+
+    if key == "parts" and isinstance(value, str):
+        unknown = sorted({p.strip() for p in value.split(",")} - set(EVALUATE_PARTS))
+        if unknown:
+            raise spec.error(table, key, f"unknown part(s) {unknown}", fix=f"use {', '.join(EVALUATE_PARTS)}")
+    if key not in NUMERIC_MINIMUMS or (table == "grid" and key in GRID_KEYS):  # [grid] seeds: training seeds
+        return
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None:
+        return  # not a number at all: the command's own parser names it when the plan is made
+    if not math.isfinite(number):
+        raise spec.error(table, key, f"{value!r} is not a finite number", fix=f"e.g. {key} = 1")
+    least, most = NUMERIC_MINIMUMS[key], LIMITS.get(f"--{key}")
+    if number < least or (key == "lr" and number <= 0):
+        raise spec.error(table, key, f"{value!r}: must be {'above' if key == 'lr' else 'at least'} {least}",
+                         fix=f"e.g. {key} = {max(least, 1)}")
+    if most is not None and number > most:
+        raise spec.error(table, key, f"{value!r}: must be at most {most:,} on this machine class (2 cores, 24 GB)",
+                         fix=f"e.g. {key} = {min(most, 100)}")
+
+
 def _scalar(spec: SweepSpec, table: str, key: str, value: object) -> FlagValue:
     if isinstance(value, bool | int | str) or (isinstance(value, float) and value == value):
+        _check_value(spec, table, key, value)
         return value
     raise spec.error(table, key, f"{value!r} is not a string, number or true/false",
                      fix="give the value as on the command line")

@@ -70,6 +70,14 @@ def test_line_of_finds_a_key_in_its_table():
     ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\n[train]\nbatch_size = 3\n', ":5:", "not a flag name"),
     ('steps = ["train"]\n', "", "[grid]"),
     ('steps = ["train"\n[grid]\n', ":2:", "not valid TOML"),
+    ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\n[train]\nepochs = 0\n', ":5:", "at least 1"),
+    ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\n[train]\nepochs = -3\n', ":5:", "at least 1"),
+    ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\n[train]\nlr = "nan"\n', ":5:", "not a finite number"),
+    ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\n[train]\nhidden-dim = 1e8\n', ":5:", "at most 4,096"),
+    ('steps = ["train"]\n[grid]\nspaces = ["enas6"]\nbatch-size = [0, 32]\n', ":4:", "at least 1"),
+    ('steps = ["train", "evaluate"]\n[grid]\nspaces = ["enas6"]\n[evaluate]\nparts = "nope"\n', ":5:",
+     "unknown part"),
+    ('steps = ["train", "evaluate"]\n[grid]\nspaces = ["enas6"]\n[evaluate]\ngp-seeds = 0\n', ":5:", "at least 1"),
 ])
 def test_each_mistake_is_one_located_error_with_a_fix(tmp_path, text, where, words):
     path = write_sweep(tmp_path, text)
@@ -98,3 +106,9 @@ def test_the_shipped_nbg_sweep_covers_every_dataset_and_both_encodings():
     assert sorted(spec.spaces) == sorted(f"nbg-{dataset}" for dataset in NBG_DATASETS)
     assert spec.encodings == ("onehot", "learned")
     assert {"evaluate", "bo"} <= set(spec.steps)
+
+
+def test_a_file_nested_thousands_deep_is_one_line(tmp_path):
+    path = write_sweep(tmp_path, "steps = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(SweepFileError, match="nested too deeply"):
+        load_spec(path)
