@@ -89,14 +89,35 @@ def _dataclass_of(cls, data: Any, key: str, path: Path | None):
 
 
 # ---------------------------------------------------------------- metrics.json, smoothness.json
+METRIC_NUMBERS = ("recon_accuracy", "validity", "uniqueness", "novelty", "rmse", "rmse_std", "pearson",
+                  "pearson_std", "constrained_recon_accuracy", "constrained_validity", "constrained_uniqueness",
+                  "constrained_novelty")
+SMOOTHNESS_NUMBERS = ("pearson_edit", "spearman_edit", "pearson_y", "spearman_y", "knn_accuracy_spread",
+                      "random_accuracy_spread", "knn_edit_distance", "random_edit_distance")
+
+
+def _check_numbers(path: Path, data: dict, keys: tuple[str, ...]) -> dict:
+    """Each of ``keys`` present in ``data`` is a finite number (or null, a figure not computed)."""
+    for key in keys:
+        value = data.get(key)
+        if value is not None and not is_number(value):
+            raise RunFileError(path, f'"{key}" is {one_line(repr(value), 40)}, not a finite number',
+                               fix=fix_for(path))
+    return data
+
+
 def load_metrics(run_dir: Path) -> dict:
-    """``metrics.json`` of a run (written by ``python -m core evaluate``)."""
-    return read_json_object(Path(run_dir) / METRICS, "evaluation metrics")
+    """``metrics.json`` of a run (written by ``python -m core evaluate``); its figures checked
+    to be finite numbers."""
+    path = Path(run_dir) / METRICS
+    return _check_numbers(path, read_json_object(path, "evaluation metrics"), METRIC_NUMBERS)
 
 
 def load_smoothness(run_dir: Path) -> dict:
-    """``smoothness.json`` of a run (written by ``python -m core smoothness``)."""
-    return read_json_object(Path(run_dir) / SMOOTHNESS, "smoothness numbers")
+    """``smoothness.json`` of a run (written by ``python -m core smoothness``); its figures
+    checked to be finite numbers."""
+    path = Path(run_dir) / SMOOTHNESS
+    return _check_numbers(path, read_json_object(path, "smoothness numbers"), SMOOTHNESS_NUMBERS)
 
 
 # ---------------------------------------------------------------- bo/<method>-seed<S>.json
