@@ -2,7 +2,8 @@
 # Beside sweeps/enas6-seeds.sh: evaluates each seed run as soon as its training has written
 # latents.parquet (smoothness, then the papers' protocol with 10 GP seeds and the constrained
 # part), on one thread so that the training queue keeps the other core. Resumable: a run
-# with metrics.json is skipped. Ends when the training queue's log says it finished and no
+# whose metrics.json holds every part is skipped; a killed evaluation keeps its finished parts
+# (evaluate resumes them) and is run again. Ends when the training queue's log says it finished and no
 # run is left.
 #   nohup sweeps/evaluate-seeds.sh > runs/evaluate-seeds.log 2>&1 &
 set -uo pipefail
@@ -18,7 +19,8 @@ while true; do
     if [ ! -f "$run/smoothness.json" ]; then
       echo "$(date -u +%FT%TZ) smoothness $run"; $PY -m core smoothness "$run" > /dev/null || echo "FAILED smoothness: $run"
     fi
-    if [ ! -f "$run/metrics.json" ]; then
+    if ! grep -q '"rmse"' "$run/metrics.json" 2>/dev/null \
+       || ! grep -q '"constrained_recon_accuracy"' "$run/metrics.json"; then
       echo "$(date -u +%FT%TZ) evaluate $run"
       $PY -m core evaluate "$run" --constrained --no-progress > "$run.evaluate.log" 2>&1 || echo "FAILED evaluate: $run"
       echo "$(date -u +%FT%TZ) evaluated $run"
