@@ -1,4 +1,4 @@
-"""Where data files live, and fetching the ENAS dataset into that place with a checksum.
+"""Where data files live, and fetching D-VAE's datasets (ENAS, asia BNs) into that place with a checksum.
 
 The data directory is, in order of precedence: the ``data_dir`` argument (the CLI's
 ``--data-dir``), the ``OPEMBED_DATA_DIR`` environment variable, then a per-user cache
@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -21,6 +25,13 @@ DATA_DIR_ENV = "OPEMBED_DATA_DIR"
 ENAS6_URL = "https://raw.githubusercontent.com/muhanzhang/D-VAE/master/data/final_structures6.txt"
 ENAS6_FILE = "final_structures6.txt"
 ENAS6_SHA256 = "fea9a7dde1545e7d3bd58fd4b9c3db08a89c18e0351f770cde2fe530c4791725"
+
+BN_ASIA_URL = "https://raw.githubusercontent.com/muhanzhang/D-VAE/master/data/asia_200k.txt"
+BN_ASIA_FILE = "asia_200k.txt"
+# Not pinned: it was written on a machine that could not reach GitHub. Until it is set, a
+# download is refused (nothing written) and the message gives the file's digest to pin here;
+# from then on every download must match it.
+BN_ASIA_SHA256: str | None = None
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
@@ -95,3 +106,67 @@ def fetch_enas6(data_dir: str | Path | None = None) -> Path:
             f"(or pass --data-dir / set {DATA_DIR_ENV})"
         ) from error
     return Path(fetched)
+
+
+def download(url: str, directory: Path, file_name: str) -> Path:
+    """Download ``url`` to ``directory / file_name`` with a progress bar and no checksum (the
+    caller checks it). Tests replace this function."""
+    return Path(pooch.retrieve(url, known_hash=None, fname=file_name, path=directory, progressbar=True))
+
+
+def fetch_bn_asia(data_dir: str | Path | None = None) -> Path:
+    """Download D-VAE's Bayesian-network dataset (``asia_200k.txt``) into the data directory,
+    checking its SHA-256 against ``BN_ASIA_SHA256``. The file is downloaded into a scratch
+    folder and moved into the data directory only when its checksum matches: a wrong (or
+    not yet pinned) checksum writes nothing there. Nothing is downloaded when the file is
+    already there with the right checksum.
+
+    Args:
+        data_dir: Where to put the file; resolved with :func:`resolve_data_dir`.
+
+    Returns:
+        The path of the verified file.
+
+    Raises:
+        OpEmbedError: the download failed, its checksum is wrong, or no checksum is pinned
+            yet (the message gives the downloaded file's digest).
+
+    Example:
+        >>> path = fetch_bn_asia()  # doctest: +SKIP
+    """
+    directory = resolve_data_dir(data_dir)
+    target = directory / BN_ASIA_FILE
+    if BN_ASIA_SHA256 and target.is_file() and sha256_of(target) == BN_ASIA_SHA256:
+        return target
+    with tempfile.TemporaryDirectory(prefix="opembed-fetch-") as scratch:
+        try:
+            fetched = download(BN_ASIA_URL, Path(scratch), BN_ASIA_FILE)
+        except Exception as error:  # network failures: requests' errors, OSError ...
+            raise OpEmbedError(
+                f"could not download {BN_ASIA_URL}: {type(error).__name__}: {error}\n"
+                f"  fix: check the network connection, or download the file by hand into {directory} "
+                f"(or pass --data-dir / set {DATA_DIR_ENV})"
+            ) from error
+        digest = sha256_of(fetched)
+        if BN_ASIA_SHA256 is None:
+            raise OpEmbedError(
+                f"downloaded {BN_ASIA_URL} (sha256 {digest}), but no checksum is pinned for it yet, so nothing was written\n"
+                f"  fix: check the file, set BN_ASIA_SHA256 = \"{digest}\" in core/data_dir.py and fetch again"
+            )
+        if digest != BN_ASIA_SHA256:
+            raise OpEmbedError(
+                f"downloaded {BN_ASIA_URL} but its checksum is wrong (sha256 {digest}, expected {BN_ASIA_SHA256}); "
+                "nothing was written: the file on the server may have changed"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = directory / f".{BN_ASIA_FILE}.{secrets.token_hex(4)}.tmp"
+        try:
+            shutil.copyfile(fetched, partial)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return target
+
+
+# ``python -m core fetch NAME``: what each dataset name downloads
+FETCHERS: dict[str, Callable[[str | Path | None], Path]] = {"enas6": fetch_enas6, "bn-asia": fetch_bn_asia}

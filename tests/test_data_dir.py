@@ -60,3 +60,56 @@ def test_fetch_network_failure_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(pooch, "retrieve", offline)
     with pytest.raises(OpEmbedError, match="could not download"):
         fetch_enas6(tmp_path)
+
+
+# ---------------------------------------------------------------- bn-asia (asia_200k.txt)
+def fake_download(content: bytes, calls: list | None = None):
+    """A stand-in for ``core.data_dir.download`` that writes ``content``."""
+
+    def download(url, directory, file_name):
+        if calls is not None:
+            calls.append(url)
+        path = Path(directory) / file_name
+        path.write_bytes(content)
+        return path
+
+    return download
+
+
+def test_fetch_bn_asia_with_a_wrong_checksum_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_dir_module, "BN_ASIA_SHA256", "0" * 64)
+    monkeypatch.setattr(data_dir_module, "download", fake_download(b"tampered"))
+    target = tmp_path / "data"
+    with pytest.raises(OpEmbedError, match="checksum is wrong.*nothing was written"):
+        data_dir_module.fetch_bn_asia(target)
+    assert not target.exists() or not any(target.iterdir())
+
+
+def test_fetch_bn_asia_without_a_pinned_checksum_writes_nothing_and_names_the_digest(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_dir_module, "BN_ASIA_SHA256", None)
+    monkeypatch.setattr(data_dir_module, "download", fake_download(b"abc"))
+    with pytest.raises(OpEmbedError, match="ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"):
+        data_dir_module.fetch_bn_asia(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_bn_asia_keeps_a_file_with_the_pinned_checksum(tmp_path, monkeypatch):
+    calls: list = []
+    monkeypatch.setattr(data_dir_module, "BN_ASIA_SHA256", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    monkeypatch.setattr(data_dir_module, "download", fake_download(b"abc", calls))
+    path = data_dir_module.fetch_bn_asia(tmp_path)
+    assert path == tmp_path / "asia_200k.txt" and path.read_bytes() == b"abc"
+    assert [p.name for p in tmp_path.iterdir()] == ["asia_200k.txt"]  # no temporary file left
+    assert calls == ["https://raw.githubusercontent.com/muhanzhang/D-VAE/master/data/asia_200k.txt"]
+    data_dir_module.fetch_bn_asia(tmp_path)  # already there and right: no second download
+    assert len(calls) == 1
+
+
+def test_fetch_bn_asia_network_failure_is_a_clear_error(tmp_path, monkeypatch):
+    def offline(url, directory, file_name):
+        raise requests.exceptions.ConnectionError("no route to host")
+
+    monkeypatch.setattr(data_dir_module, "download", offline)
+    with pytest.raises(OpEmbedError, match="could not download .*asia_200k.txt"):
+        data_dir_module.fetch_bn_asia(tmp_path)
+    assert list(tmp_path.iterdir()) == []

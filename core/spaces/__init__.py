@@ -1,17 +1,19 @@
-"""Search spaces by name: ``"enas6"`` (or ``"enas<k>"`` for a ``k``-layer file) and
-``"nbg-<dataset>"`` for NAS-Bench-Graph. A space's table, with a run's keys standing in
-for a missing data file, is :func:`core.runs.load_table`."""
+"""Search spaces by name: ``"enas6"`` (or ``"enas<k>"`` for a ``k``-layer file),
+``"nbg-<dataset>"`` for NAS-Bench-Graph and ``"bn-asia"`` for D-VAE's Bayesian networks. A
+space's table, with a run's keys standing in for a missing data file, is
+:func:`core.runs.load_table`."""
 
 from __future__ import annotations
 
 import re
 from core.errors import OpEmbedError
 from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE, ArchitectureTable, Scores, SearchSpace
+from core.spaces.bn_asia import BnAsiaSpace
 from core.spaces.enas import EnasSpace
 from core.spaces.graph import Graph, GraphBatch, graphs_of
 from core.spaces.nas_bench_graph import NBG_DATASETS, NasBenchGraphSpace
 
-SPACE_NAMES = ["enas6", *(f"nbg-{dataset}" for dataset in NBG_DATASETS)]
+SPACE_NAMES = ["enas6", *(f"nbg-{dataset}" for dataset in NBG_DATASETS), "bn-asia"]
 
 __all__ = [
     "END_TYPE",
@@ -19,6 +21,7 @@ __all__ = [
     "SPACE_NAMES",
     "START_TYPE",
     "ArchitectureTable",
+    "BnAsiaSpace",
     "EnasSpace",
     "Graph",
     "GraphBatch",
@@ -35,7 +38,7 @@ def get_space(name: str) -> SearchSpace:
 
     Args:
         name: ``"enas6"``, ``"enas<k>"`` (``k`` layers, read from ``final_structures<k>.txt``)
-            or ``"nbg-<dataset>"`` with a NAS-Bench-Graph dataset.
+            ``"nbg-<dataset>"`` with a NAS-Bench-Graph dataset, or ``"bn-asia"``.
 
     Raises:
         OpEmbedError: The name is unknown; the message lists the valid names.
@@ -47,6 +50,8 @@ def get_space(name: str) -> SearchSpace:
     match = re.fullmatch(r"enas([1-9][0-9]*)", name)
     if match:
         return EnasSpace(num_layers=int(match.group(1)))
+    if name == BnAsiaSpace.name:
+        return BnAsiaSpace()
     if name.startswith("nbg-") and name[len("nbg-") :] in NBG_DATASETS:
         return NasBenchGraphSpace(name[len("nbg-") :])
     raise OpEmbedError(
