@@ -25,6 +25,7 @@ from .config import BATCH_RULES, GP_REFITS, METHODS, MODES, PROTOCOLS, REGIONS, 
 from .loop import result_path, run_search
 from .methods import make_method
 from .problem import load_problem
+from .oracle import oracle_target
 from .protocols import default_protocol
 from .race import (
     BUDGETS, compact_race, race_frame, race_markdown, race_wide_markdown, versus_first_run, versus_markdown,
@@ -43,7 +44,8 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         methods: ``"all"``, one method name, or a list of them.
         seeds: how many seeds (0 .. seeds-1); every method uses the same ones.
         mode: ``pool`` or ``decode``; default pool (every space here is enumerable).
-        oracle: ``module:function`` scoring a key (decode mode on ENAS needs one).
+        oracle: a registered oracle's name or ``module:function`` scoring a key (decode mode
+            on ENAS needs one); imported and run (:func:`core.bo.oracle.load_oracle`).
         device: ``auto``, ``cpu`` or ``cuda``: where the model decodes and the GP trains.
         data_dir: where the space's data file lives.
         resume: continue existing result files (finished ones are skipped).
@@ -112,8 +114,10 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-redraws", type=int, default=defaults.max_redraws,
                         help="decode mode: extra batches of points when re-draws leave a round short "
                              "(default: %(default)s)")
-    parser.add_argument("--oracle", default=None, metavar="MODULE:FUNCTION",
-                        help="function key -> accuracy scoring decoded architectures (decode mode on enas)")
+    parser.add_argument("--oracle", default=None, metavar="NAME|MODULE:FUNCTION",
+                        help="function key -> accuracy scoring the queried architectures (decode mode on enas needs "
+                             "one): a name registered under the opembed.oracles entry points, or module:function; "
+                             "it is code, imported and run (default: the bench, or the dataset in pool mode)")
     parser.add_argument("--decode-attempts", type=int, default=defaults.decode_attempts,
                         help="stochastic decodes per latent point; the most common valid one is kept "
                              "(default: %(default)s; the paper: 500)")
@@ -137,7 +141,10 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_bo_arguments(args: argparse.Namespace) -> None:
-    """Every numeric flag of ``bo`` in range, before anything is read or written."""
+    """Every numeric flag of ``bo`` in range, and an ``--oracle`` name registered, before
+    anything is read or written (the oracle's code is imported later, by the search)."""
+    if args.oracle:
+        oracle_target(args.oracle)
     require_at_least("--max-redraws", args.max_redraws, 0)
     require_at_least("--init", args.init, 2)
     for flag, value in (("--rounds", args.rounds), ("--batch-size", args.batch_size), ("--seeds", args.seeds),

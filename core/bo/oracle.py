@@ -7,7 +7,11 @@ none), or ``None`` when it cannot score the key.
 * :class:`LookupOracle` from a table (``nbg-*``: the bench's ``valid_perf`` and ``perf``;
   ``enas6`` pool mode: the dataset's recorded accuracy).
 * :class:`FunctionOracle` wraps a user function ``key -> accuracy`` named on the command
-  line as ``module:function`` (:func:`load_oracle`).
+  line (:func:`load_oracle`): as ``module:function``, or by a name registered under the
+  entry-point group ``opembed.oracles`` (:func:`registered_oracles`).
+
+An oracle given by name or ``module:function`` is code: ``bo`` imports and runs it. A sweep
+file that names one runs only with ``sweep --trust-oracles`` (:func:`core.sweep.spec.check_oracles`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable
+from importlib.metadata import entry_points
 
 import numpy as np
 
@@ -80,35 +85,71 @@ class FunctionOracle:
         return value, None if test is None else float(test)
 
 
-def load_oracle(spec: str) -> FunctionOracle:
-    """Import ``module:function`` (the module must be importable, e.g. on ``PYTHONPATH``).
+ORACLE_GROUP = "opembed.oracles"  # the entry-point group naming oracles (the project itself registers none)
+
+
+def registered_oracles() -> dict[str, str]:
+    """Every oracle registered under the entry-point group ``opembed.oracles``: name ->
+    ``module:function``. Imports none of them.
+
+    A package registers one in its ``pyproject.toml``::
+
+        [project.entry-points."opembed.oracles"]
+        my-bench = "my_package.scores:accuracy"
+    """
+    return {point.name: point.value for point in entry_points(group=ORACLE_GROUP)}
+
+
+def oracle_target(spec: str) -> str:
+    """The ``module:function`` an ``--oracle`` value names: ``spec`` itself when it holds a
+    colon, else the target of the oracle registered under that name. Imports nothing.
 
     Raises:
-        OpEmbedError: the spec is malformed, the module cannot be imported, or it has no
-            callable of that name.
+        OpEmbedError: a name no entry point registers (one line naming those that are).
+    """
+    if ":" in spec:
+        return spec
+    registered = registered_oracles()
+    if spec not in registered:
+        names = ", ".join(sorted(registered)) or "none"
+        raise OpEmbedError(f"--oracle {spec!r}: no oracle of that name (registered under {ORACLE_GROUP}: {names}); "
+                           "give a registered name or module:function")
+    return registered[spec].split("[")[0].strip()  # an entry point's value may end in [extras]
+
+
+def load_oracle(spec: str) -> FunctionOracle:
+    """Import the oracle ``spec`` names: a name registered under ``opembed.oracles``
+    (:func:`registered_oracles`), or ``module:function`` (the module importable, e.g. on
+    ``PYTHONPATH``). Either is code, imported and run here.
+
+    Raises:
+        OpEmbedError: an unregistered name, a malformed spec, a module that cannot be
+            imported, or one with no callable of that name.
 
     Example:
         >>> oracle = load_oracle("my_evaluator:accuracy")  # doctest: +SKIP
         >>> oracle("0 1 0 ...")  # doctest: +SKIP
         (0.7512, None)
     """
-    module_name, sep, function_name = spec.partition(":")
+    target = oracle_target(spec)
+    named = f"--oracle {spec!r}" + ("" if target == spec else f" (registered as {target!r})")
+    module_name, sep, function_name = target.partition(":")
     if not sep or not module_name or not function_name:
-        raise OpEmbedError(f"--oracle {spec!r}: expected module:function, e.g. my_evaluator:accuracy")
+        raise OpEmbedError(f"{named}: expected module:function, e.g. my_evaluator:accuracy")
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise OpEmbedError(
-            f"--oracle {spec!r}: cannot import module {module_name!r} ({error}); "
+            f"{named}: cannot import module {module_name!r} ({error}); "
             "put it on PYTHONPATH or in the working directory"
         ) from None
     function = module
     for part in function_name.split("."):
         function = getattr(function, part, None)
         if function is None:
-            raise OpEmbedError(f"--oracle {spec!r}: module {module_name!r} has no {function_name!r}")
+            raise OpEmbedError(f"{named}: module {module_name!r} has no {function_name!r}")
     if not callable(function):
-        raise OpEmbedError(f"--oracle {spec!r}: {function_name!r} is not callable")
+        raise OpEmbedError(f"{named}: {function_name!r} is not callable")
     return FunctionOracle(function, spec)
 
 

@@ -19,7 +19,7 @@ from core.sweep.completion import is_complete
 from core.sweep.execute import SweepExecution
 from core.sweep.plan import SweepPlan, plan_sweep
 from core.sweep.records import SPEC_COPY, check_cell_settings
-from core.sweep.spec import load_spec
+from core.sweep.spec import check_oracles, load_spec
 from core.validation import check_output_dir, require_at_least
 
 DEFAULT_ROOT = Path("runs") / "sweeps"
@@ -36,6 +36,9 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpus", type=int, default=None,
                         help="CPUs of the Ray started here (default: all of this machine's); not with --address")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and which steps would run, then stop")
+    parser.add_argument("--trust-oracles", action="store_true",
+                        help="run a sweep file that names an oracle: code (module:function or a registered name) "
+                             "its bo steps import and run; without this flag such a file is refused")
     parser.add_argument("--no-progress", action="store_true", help="no bars (the event lines are still printed)")
 
 
@@ -67,7 +70,8 @@ def sweep_main(args: argparse.Namespace) -> None:
     """Run ``python -m core sweep``.
 
     Raises:
-        OpEmbedError: a bad sweep file or flag (before anything runs), no Ray cluster at
+        OpEmbedError: a bad sweep file or flag, or an oracle named without ``--trust-oracles``
+            (before anything runs), no Ray cluster at
             ``--address``, or, at the end, steps that failed twice (after the summary is written).
     """
     from core.sweep.progress import cell_counts
@@ -78,6 +82,7 @@ def sweep_main(args: argparse.Namespace) -> None:
         raise OpEmbedError("--cpus: a cluster joined with --address uses its own CPUs\n"
                            "  fix: leave --cpus out, or set them with `ray start --num-cpus N` on each machine")
     spec = load_spec(args.spec)
+    check_oracles(spec, trusted=args.trust_oracles)
     out = Path(os.path.abspath((args.out or DEFAULT_ROOT / spec.path.stem).expanduser()))
     check_output_dir(out, "--out")
     plan = plan_sweep(spec, out)

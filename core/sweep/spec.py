@@ -27,6 +27,9 @@ A flag's value is a string, a number, or ``true`` for a switch (``false`` leaves
 What the grid sets (``--space``, ``--out``, the run folder ...) cannot be given again.
 Every error names the file and line, with a fix, and nothing is run.
 
+A file that names an ``oracle`` names code that its ``bo`` steps import and run: the sweep
+refuses it unless the command line says ``--trust-oracles`` (:func:`check_oracles`).
+
 Example:
     >>> spec = load_spec(Path("sweeps/tiny.toml"))  # doctest: +SKIP
     >>> spec.steps, spec.spaces
@@ -152,6 +155,31 @@ def load_spec(path: Path) -> SweepSpec:
     flags = tuple((step, _step_flags(empty, step, data.get(step, {}), steps, axes)) for step in STEPS)
     return SweepSpec(path=path, text=text, steps=steps, spaces=spaces, encodings=encodings, presets=presets,
                      seeds=seeds, axes=axes, flags=flags, cpus=_cpus(empty, data.get("cpus", {})))
+
+
+def check_oracles(spec: SweepSpec, trusted: bool) -> None:
+    """Every ``oracle`` key of the file (a step's flag or a grid axis) names code, a
+    registered oracle or ``module:function``, that the steps would import and run: refused
+    unless ``trusted`` (``sweep --trust-oracles``). Trusted, a name must be registered.
+    Imports no oracle.
+
+    Raises:
+        SweepFileError: an oracle not trusted, or an unregistered name, at its line.
+    """
+    from core.bo.oracle import ORACLE_GROUP, registered_oracles
+
+    named = [(table, value) for table, flags in spec.flags for key, value in flags if key == "oracle"]
+    named += [("grid", value) for key, values in spec.axes if key == "oracle" for value in values]
+    for table, value in named:
+        if not trusted:
+            raise spec.error(table, "oracle", f"{value!r} is code that the sweep's steps would import and run",
+                             fix=f"read that code, and run the sweep only if you trust it: "
+                                 f"python -m core sweep {spec.path} --trust-oracles")
+        registered = registered_oracles() if ":" not in str(value) else {}
+        if ":" not in str(value) and value not in registered:
+            raise spec.error(table, "oracle", f"{value!r}: no oracle of that name is registered under {ORACLE_GROUP} "
+                             f"({', '.join(sorted(registered)) or 'none is'})",
+                             fix="give a registered name, or module:function")
 
 
 def _read_toml(path: Path) -> tuple[str, dict]:
