@@ -13,7 +13,9 @@ Modules, one concept each:
   reads the steps' commands with the command line's own parsers.
 * :mod:`.child`: how that child is started (command, ``PYTHONPATH``); the sweep never
   imports ``core.__main__``, which imports it.
-* :mod:`.execute`: Ray: start or join a cluster, run the steps in dependency order, retry once.
+* :mod:`.execute`: Ray: start (on 127.0.0.1 only) or join a cluster, run the steps in
+  dependency order, retry once.
+* :mod:`.watchdog`: ends the Ray a sweep started when its driver dies (even by SIGKILL).
 * :mod:`.progress`: one bar per step kind and the cells done, running and failed.
 * :mod:`.summary`: ``summary.csv`` and ``summary.md`` at the end.
 * :mod:`.cli`: the ``sweep`` command's flags and entry point.

@@ -2,8 +2,9 @@
 reserves its CPUs, and runs its command in a child process limited to as many torch threads.
 
 Ray starts on this machine (``address=None``: its dashboard off, usage statistics off unless
-``RAY_USAGE_STATS_ENABLED`` says otherwise) or joins a running cluster (``auto``,
-``HOST:PORT``, or ``ray://HOST:PORT`` through Ray Client). On a cluster every node needs this
+``RAY_USAGE_STATS_ENABLED`` says otherwise, every server listening on 127.0.0.1 only, and a
+watchdog that ends it within a second or so of the driver's death, :mod:`core.sweep.watchdog`)
+or joins a running cluster (``auto``, ``HOST:PORT``, or ``ray://HOST:PORT`` through Ray Client). On a cluster every node needs this
 repository and its environment at the same path, and the sweep's output folder on a shared
 filesystem: a task runs ``python -m core ...`` there, on the files the driver reads back.
 
@@ -15,6 +16,7 @@ it in its cell are blocked, while the other cells go on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -34,6 +36,8 @@ from core.sweep.records import StepRecord, log_path, save_cell_settings, write_r
 ATTEMPTS = 2  # a failed step is tried once more
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024**2  # tasks pass only small records; Ray's default is 30 % of memory
 ENV_PREFIXES = ("OPEMBED_",)  # the driver's settings that travel with every task
+LOOPBACK = "127.0.0.1"  # where a local sweep's Ray listens
+CLUSTER_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # Ray's switch: off, a node's address is the loopback
 
 # the states of a step during a sweep
 WAITING, SKIPPED, RUNNING, DONE, FAILED, BLOCKED = "waiting", "skipped", "running", "done", "failed", "blocked"
@@ -87,8 +91,7 @@ def connect(address: str | None, cpus: int | None) -> None:
     common = {"log_to_driver": False, "logging_level": logging.WARNING,
               "runtime_env": {"env_vars": {"PYTHONPATH": python_path()}}}
     if address is None:
-        ray.init(address="local", num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False,
-                 object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
+        _start_local(ray, cpus, common)
         return
     _check_reachable(address)
     if address.startswith("ray://"):
@@ -108,6 +111,57 @@ def connect(address: str | None, cpus: int | None) -> None:
             "with --address auto)") from None
 
 
+def _start_local(ray, cpus: int | None, common: dict) -> None:
+    """``ray.init`` of a Ray private to this machine and this driver: every server on
+    127.0.0.1, and a watchdog (:mod:`core.sweep.watchdog`) that ends Ray's processes if the
+    driver dies without :func:`disconnect`.
+
+    Raises:
+        OpEmbedError: Ray came up on another address (a Ray release that no longer honours
+            the loopback switch; nothing is left running).
+    """
+    from core.sweep.watchdog import start_watchdog
+
+    global _watchdog
+    _watchdog = start_watchdog()
+    try:
+        with _loopback_only():
+            ray.init(address="local", num_cpus=cpus or os.cpu_count() or 1, include_dashboard=False,
+                     object_store_memory=LOCAL_OBJECT_STORE_BYTES, _node_ip_address=LOOPBACK, **common)
+        addresses = sorted({node["NodeManagerAddress"] for node in ray.nodes()})
+    except BaseException:
+        disconnect()
+        raise
+    if addresses != [LOOPBACK]:
+        disconnect()
+        raise OpEmbedError(f"ray {ray.__version__}: the local Ray listens on {', '.join(addresses)}, not only on "
+                           f"{LOOPBACK}\n  fix: install the Ray of requirements.txt, or start a cluster yourself "
+                           "(`ray start --head --node-ip-address 127.0.0.1`) and pass --address")
+
+
+@contextlib.contextmanager
+def _loopback_only():
+    """Ray 2.60 turns ``_node_ip_address="127.0.0.1"`` into this machine's network address
+    and then listens on every interface. With its cluster switch off (the environment
+    variable, inherited by the Ray processes started meanwhile, and the constant this
+    process read at import) a node's address stays the loopback and every server binds to
+    it: measured, the GCS, the raylet, the workers and the runtime-env agent on 127.0.0.1
+    only. Both are put back once Ray runs."""
+    from ray._private import ray_constants
+
+    saved_variable, saved_switch = os.environ.get(CLUSTER_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[CLUSTER_SWITCH] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_switch
+        if saved_variable is None:
+            os.environ.pop(CLUSTER_SWITCH, None)
+        else:
+            os.environ[CLUSTER_SWITCH] = saved_variable
+
+
 def _check_reachable(address: str) -> None:
     """A ``HOST:PORT`` (or ``ray://HOST:PORT``) that accepts no connection is reported at once;
     Ray itself would retry for minutes. ``auto`` is left to Ray."""
@@ -123,11 +177,22 @@ def _check_reachable(address: str) -> None:
             "or leave --address out to start Ray here") from None
 
 
+_watchdog: subprocess.Popen | None = None  # the watchdog of a Ray started here (core.sweep.watchdog)
+
+
 def disconnect() -> None:
+    """Leave Ray (a Ray started here stops), then stop its watchdog."""
     import ray
 
-    if ray.is_initialized():
-        ray.shutdown()
+    from core.sweep.watchdog import stop_watchdog
+
+    global _watchdog
+    try:
+        if ray.is_initialized():
+            ray.shutdown()
+    finally:
+        stop_watchdog(_watchdog)
+        _watchdog = None
 
 
 def cluster_cpus() -> int:

@@ -1,9 +1,11 @@
 """Real sweeps on Ray with 2 CPUs: a tiny 2-cell grid (train + evaluate + 1 BO round) on a
 small ENAS file, started here, killed half-way, run again, and run on a cluster started
-with ``ray start --head`` in another process. Each test leaves no Ray process behind."""
+with ``ray start --head`` in another process; a local sweep's Ray listens on 127.0.0.1
+only and ends within seconds of a SIGKILLed driver. Each test leaves no Ray process behind."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import signal
@@ -20,6 +22,7 @@ import torch
 from core import runs
 from core.__main__ import main
 from core.data_dir import DATA_DIR_ENV
+from core.sweep.watchdog import descendants, process_table
 from core.train import FAULT_ARMING_FILE, FAULT_ENV
 from tests.sweep.conftest import write_sweep
 
@@ -155,6 +158,76 @@ def test_a_killed_sweep_run_again_finishes_its_cells_to_the_unbroken_weights(tmp
     assert main(["sweep", str(spec), "--out", str(out), "--cpus", "2", "--no-progress"]) == 0
     assert "--resume" in (out / "logs" / CELLS[1] / "train.log").read_text()
     assert_same_weights(unbroken_train(tmp_path / "unbroken", "learned", epochs=KILLED_EPOCHS), run)
+
+
+def listening(pids: set[int]) -> list[tuple[str, int, int]]:
+    """The TCP sockets that ``pids`` listen on, as (address, port, pid), from ``/proc``."""
+    owners = {}
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    owners[target[8:-1]] = pid
+        except OSError:  # ended meanwhile
+            continue
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in owners:  # 0A: LISTEN
+                hexed, port = local.split(":")
+                raw = b"".join(bytes.fromhex(hexed[i:i + 8])[::-1] for i in range(0, len(hexed), 8))
+                found.append((str(ipaddress.ip_address(raw)), int(port, 16), owners[inode]))
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return ip.is_loopback or (ip.version == 6 and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_local_sweep_listens_on_the_loopback_only_and_ends_with_its_killed_driver(tmp_path, sweep_env):
+    spec = write_sweep(tmp_path, 'steps = ["train"]\n[grid]\nspaces = ["enas6"]\nencodings = ["learned"]\n'
+                                 'presets = ["tiny"]\n[train]\nepochs = 5000\n')  # runs for minutes
+    command = [sys.executable, "-m", "core", "sweep", str(spec), "--out", str(tmp_path / "sweep"), "--cpus", "1",
+               "--no-progress"]
+    driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "OMP_NUM_THREADS": "1"})
+    started: set[tuple[int, int]] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while driver.poll() is None and time.monotonic() < deadline and not any(
+                "core.sweep.step_process" in _command_line(pid) and "--threads" in _command_line(pid)
+                for pid, _ in descendants({driver.pid}, process_table())):
+            time.sleep(0.2)
+        assert driver.poll() is None, "the sweep ended before its training ran"
+        time.sleep(1)
+        started = descendants({driver.pid}, process_table())  # Ray's processes, its watchdog, the step
+        sockets = listening({pid for pid, _ in started} | {driver.pid})
+        print(f"\nlistening: {sorted(sockets)}")
+        assert len({pid for _, _, pid in sockets}) >= 3, sockets  # the driver, the GCS, the raylet at least
+        assert all(is_loopback(address) for address, _, _ in sockets), sockets
+    finally:
+        driver.send_signal(signal.SIGKILL)  # as a crash or an OOM kill would
+        driver.wait()
+    killed_at = time.monotonic()
+    table = process_table()
+    while any(table.get(pid, (0, None))[1] == start for pid, start in started) and time.monotonic() - killed_at < 10:
+        time.sleep(0.1)
+        table = process_table()
+    left = [(pid, _command_line(pid)) for pid, start in started if table.get(pid, (0, None))[1] == start]
+    print(f"{len(started)} processes below the driver; the last gone {time.monotonic() - killed_at:.1f} s after the kill")
+    assert not left, f"still running 10 s after the driver's SIGKILL: {left}"
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _processes_naming(path: Path) -> list[str]:
