@@ -1,10 +1,13 @@
-"""Cell diagrams: an architecture's DAG drawn left to right, one layer per longest-path
-depth, nodes as boxes coloured and labelled by operation, edges as arrows.
+"""Cell drawings: one function draws every architecture in the project (latent selection,
+interpolation, great circle, best cells, found cells, export).
 
-The layout is networkx's ``multipartite_layout`` idea keyed on longest-path depth: node
-``v`` sits in column ``depth(v)`` (edges on the longest path from a source to ``v``), nodes
-of one column are stacked in topological order. An edge that would pass through another
-node (an ENAS skip connection along the chain, say) is drawn as an arc.
+Each node is a box coloured by its operation (a colour-blind-safe palette) with the
+operation's name written in it, in black or white, whichever contrasts more. The geometry
+(:mod:`core.figures.cell_geometry`) is networkx's layered layout in pixels, and the figure
+maps one data unit to one pixel, so a label measured to fit its box fits it on screen and
+in an exported file. By default a cell runs top to bottom (input on top), which keeps an
+ENAS chain narrow enough for a single column of a paper: at 8.5 cm its labels print at
+≥ 7 pt (:func:`label_points`).
 """
 
 from __future__ import annotations
@@ -16,124 +19,61 @@ import plotly.graph_objects as go
 
 from ..spaces.base import SearchSpace
 from ..spaces.graph import Graph
+from .cell_geometry import LABEL_SIZE, CellGeometry, Orientation, box_width, cell_geometry, grid_positions
 from .style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_color
+from .text_metrics import points_at_width
 
-NODE_SIZE = 46  # marker size in pixels
-EDGE_COLOR = "#7F7F7F"
-COLUMN_WIDTH = 90  # pixels per layer
-ROW_HEIGHT = 78  # pixels per node of the tallest layer
+EDGE_COLOR = "#666666"
+BOX_LINE = "#333333"
+CELL_PAD = 8  # pixels around a cell inside its slot
+TITLE_HEIGHT = 22  # pixels above a cell for its subtitle
+TITLE_SIZE = 12
+FIGURE_TITLE_HEIGHT = 36
+MARGIN = 10
+MAX_WIDTH = 1100  # pixels: a row wraps before it gets wider than a wide Streamlit page
+ARROW_LENGTH = 8  # pixels of path the arrowhead covers
+SINGLE_COLUMN_CM = 8.5
 
 
 def cell_layout(adjacency: np.ndarray, num_nodes: int) -> np.ndarray:
-    """``n x 2`` positions: ``x`` = longest-path depth of each node, ``y`` = its place in
-    its column (centred on 0, first node on top)."""
-    n = int(num_nodes)
-    adj = np.asarray(adjacency)[:n, :n] != 0
-    depth = np.zeros(n, dtype=np.int64)
-    for j in range(1, n):
-        preds = np.flatnonzero(adj[:j, j])
-        depth[j] = depth[preds].max() + 1 if len(preds) else 0
-    positions = np.zeros((n, 2))
-    for layer in np.unique(depth):
-        members = np.flatnonzero(depth == layer)
-        positions[members, 0] = layer
-        positions[members, 1] = -(np.arange(len(members)) - (len(members) - 1) / 2)
-    return positions
+    """``n x 2`` grid places of a cell's nodes: column 0 = layer (longest path from the
+    input), column 1 = place within the layer (networkx's multipartite layout)."""
+    return grid_positions(np.asarray(adjacency), int(num_nodes))
 
 
-def _edge_path(start: np.ndarray, end: np.ndarray, others: np.ndarray, side: float) -> np.ndarray:
-    """``20 x 2`` points of an edge: straight, or a quadratic arc when the straight line
-    passes within 0.3 of another node."""
-    t = np.linspace(0.0, 1.0, 20)[:, None]
-    straight = start + t * (end - start)
-    if len(others):
-        gaps = np.linalg.norm(straight[:, None, :] - others[None, :, :], axis=-1).min()
-        if gaps >= 0.3:
-            return straight
-    else:
-        return straight
-    direction = end - start
-    length = float(np.linalg.norm(direction))
-    normal = np.array([-direction[1], direction[0]]) / max(length, 1e-9)
-    control = (start + end) / 2 + side * normal * (0.5 + 0.35 * length)
-    return (1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end
-
-
-def _cell_parts(space: SearchSpace, op_ids, adjacency, num_nodes: int, axis: int) -> tuple[list[dict], list[dict], np.ndarray]:
-    """One cell as plain dicts: its two traces (edge lines, nodes) on axes ``x<axis>`` /
-    ``y<axis>``, its arrow annotations, and its bounding box ``[[xmin, ymin], [xmax, ymax]]``.
-    Figures are built from dicts in one go: plotly copies every annotation on each
-    ``add_annotation``, which made a row of cells take seconds."""
-    n = int(num_nodes)
-    op_ids = np.asarray(op_ids)
-    adj = np.asarray(adjacency)[:n, :n] != 0
+def node_labels(space: SearchSpace, op_ids, num_nodes: int) -> list[str]:
+    """The operation name of each real node (``?`` for a type the space does not know)."""
     names = space.node_type_names
-    colors = op_colors(names)
-    labels = [names[t] if 0 <= t < len(names) else "?" for t in (int(v) for v in op_ids[:n])]
-    fills = [colors.get(label, UNKNOWN_COLOR) for label in labels]
-    positions = cell_layout(adj, n)
-    xref = "x" if axis == 1 else f"x{axis}"
-    yref = "y" if axis == 1 else f"y{axis}"
-
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    points = [positions]
-    arrows: list[dict] = []
-    for i, j in zip(*np.nonzero(adj)):
-        others = np.delete(positions, [i, j], axis=0)
-        side = 1.0 if i % 2 == 0 else -1.0
-        path = _edge_path(positions[i], positions[j], others, side)
-        points.append(path)
-        xs.extend([*path[:, 0].tolist(), None])
-        ys.extend([*path[:, 1].tolist(), None])
-        # the arrow's tail must lie outside the target box, or plotly draws no head
-        away = np.linalg.norm(path - path[-1], axis=1)
-        tail = path[np.flatnonzero(away >= 0.45)[-1]] if np.any(away >= 0.45) else path[0]
-        arrows.append({
-            "x": float(path[-1, 0]), "y": float(path[-1, 1]), "ax": float(tail[0]), "ay": float(tail[1]),
-            "xref": xref, "yref": yref, "axref": xref, "ayref": yref, "showarrow": True, "arrowhead": 2,
-            "arrowsize": 1.2, "arrowwidth": 1.5, "arrowcolor": EDGE_COLOR, "standoff": NODE_SIZE / 2 + 1, "text": "",
-        })
-    traces = [
-        {"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": EDGE_COLOR, "width": 1.5},
-         "hoverinfo": "skip", "showlegend": False, "name": "edges", "xaxis": xref, "yaxis": yref},
-        {"type": "scatter", "x": positions[:, 0].tolist(), "y": positions[:, 1].tolist(), "mode": "markers+text",
-         "text": labels, "name": "nodes", "xaxis": xref, "yaxis": yref,
-         "textfont": {**FONT, "size": 11, "color": [text_color(f) for f in fills]},
-         "marker": {"symbol": "square", "size": NODE_SIZE, "color": fills, "line": {"color": "#333333", "width": 1}},
-         "customdata": list(range(n)), "hovertemplate": "node %{customdata}: %{text}<extra></extra>",
-         "showlegend": False},
-    ]
-    every = np.concatenate(points)
-    return traces, arrows, np.array([every.min(0), every.max(0)])
+    return [names[t] if 0 <= t < len(names) else "?" for t in (int(v) for v in np.asarray(op_ids)[: int(num_nodes)])]
 
 
-def _axis_ranges(box: np.ndarray) -> tuple[list[float], list[float]]:
-    return [float(box[0, 0] - 0.6), float(box[1, 0] + 0.6)], [float(box[0, 1] - 0.7), float(box[1, 1] + 0.7)]
-
-
-def cell_figure(space: SearchSpace, op_ids, adjacency, num_nodes: int, title: str = "") -> go.Figure:
-    """One architecture as a cell diagram.
+def cell_figure(space: SearchSpace, op_ids, adjacency, num_nodes: int, title: str = "",
+                orientation: Orientation = "vertical") -> go.Figure:
+    """One architecture as a cell drawing.
 
     Args:
         space: the search space (node-type names and colours).
         op_ids: ``N`` node types; adjacency: ``N x N`` edges ``i -> j``; num_nodes: real nodes.
         title: figure title.
+        orientation: ``vertical`` (input on top) or ``horizontal`` (input on the left).
 
     Returns:
-        A figure with an edge-line trace, one node trace (``n`` labelled square markers,
-        ``customdata`` = node index) and one arrow annotation per edge.
+        A figure with one box shape per node, a ``nodes`` text trace (the labels,
+        ``customdata`` = node index), an ``edges`` line trace and one arrowhead
+        annotation per edge, one pixel per data unit.
 
     Example:
         >>> table = space.load()
         >>> fig = cell_figure(space, table.op_ids[0], table.adjacency[0], table.num_nodes[0], "best")
     """
-    return cells_row(space, [Graph(op_ids, adjacency, int(num_nodes))], titles=None, title=title or None)
+    return cells_row(space, [Graph(op_ids, adjacency, int(num_nodes))], titles=None, title=title or None,
+                     orientation=orientation)
 
 
 def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str] | None = None,
-              title: str | None = None, max_columns: int | None = None) -> go.Figure:
-    """Several cells in a row (interpolations, great circles, top-k).
+              title: str | None = None, max_columns: int | None = None,
+              orientation: Orientation = "vertical") -> go.Figure:
+    """Several cells side by side (interpolations, great circles, top-k), one scale.
 
     Args:
         space: the search space.
@@ -141,51 +81,102 @@ def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str]
             batch or a table).
         titles: one subtitle per cell (e.g. ``"t = 0.25"`` or an accuracy).
         title: the figure title.
-        max_columns: wrap onto further rows after this many cells (default: one row).
+        max_columns: wrap onto further rows after this many cells (default: as many as
+            fit in ``MAX_WIDTH`` pixels).
+        orientation: ``vertical`` (input on top) or ``horizontal`` (input on the left).
 
     Returns:
-        One subplot per cell (axes ``x``, ``x2``, ...), each drawn as :func:`cell_figure`
-        draws it, all at one scale.
+        One subplot per cell (axes ``x``, ``x2``, ...), every box the same width (the
+        widest label of the figure), one pixel per data unit.
     """
     items = list(graphs)
     if not items:
         return style_figure(go.Figure(), title or "no graphs")
     titles = [str(t) for t in titles] if titles is not None else []
     titles = (titles + [""] * len(items))[: len(items)]
-    columns = len(items) if not max_columns else max(1, min(int(max_columns), len(items)))
-    rows = -(-len(items) // columns)
-    traces, arrows, boxes = [], [], []
-    for index, graph in enumerate(items):
-        cell_traces, cell_arrows, box = _cell_parts(space, graph.op_ids, graph.adjacency, graph.num_nodes,
-                                                    axis=index + 1)
-        traces.extend(cell_traces)
-        arrows.extend(cell_arrows)
-        boxes.append(box)
-    # one scale for every cell: the widest and tallest cell set the ranges
-    width = max(b[1, 0] - b[0, 0] for b in boxes)
-    height = max(b[1, 1] - b[0, 1] for b in boxes)
+    labels = [node_labels(space, graph.op_ids, graph.num_nodes) for graph in items]
+    width = box_width([label for cell in labels for label in cell])
+    geometries = [cell_geometry(graph.adjacency, graph.num_nodes, width, orientation) for graph in items]
+    colors = op_colors(space.node_type_names)
     has_titles = any(titles)
+    extents = np.array([g.bounds[1] - g.bounds[0] for g in geometries])
+    slot_w = float(np.ceil(max(extents[:, 0].max(), width) + 2 * CELL_PAD))  # whole pixels: exact 1:1 axes
+    cell_h = float(np.ceil(extents[:, 1].max() + 2 * CELL_PAD))
+    slot_h = cell_h + (TITLE_HEIGHT if has_titles else 0)
+    columns = max(1, min(len(items), int(max_columns) if max_columns else int((MAX_WIDTH - 2 * MARGIN) // slot_w)))
+    rows = -(-len(items) // columns)
+    plot_w, plot_h = columns * slot_w, rows * slot_h
+
+    traces: list[dict] = []
+    shapes: list[dict] = []
+    annotations: list[dict] = []
     layout: dict = {"template": TEMPLATE, "showlegend": False}
-    annotations = []
-    gap_x, gap_y = 0.01, (0.06 if has_titles else 0.02)
-    for index, box in enumerate(boxes):
+    for index, (geometry, cell_labels) in enumerate(zip(geometries, labels)):
         row, col = divmod(index, columns)
-        centre = box.mean(0)
-        xrange, yrange = _axis_ranges(np.array([[centre[0] - width / 2, centre[1] - height / 2],
-                                                [centre[0] + width / 2, centre[1] + height / 2]]))
-        x_domain = [col / columns + gap_x, (col + 1) / columns - gap_x]
-        y_domain = [1 - (row + 1) / rows + gap_y / 2, 1 - row / rows - gap_y]
         suffix = "" if index == 0 else str(index + 1)
-        layout[f"xaxis{suffix}"] = {"domain": x_domain, "range": xrange, "visible": False, "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"domain": y_domain, "range": yrange, "visible": False, "anchor": f"x{suffix}"}
+        xref, yref = f"x{suffix}", f"y{suffix}"
+        center = geometry.bounds.mean(0)
+        top = 1 - row * slot_h / plot_h
+        x_domain = [col * slot_w / plot_w, (col + 1) * slot_w / plot_w]
+        y_domain = [1 - (row + 1) * slot_h / plot_h, top - (TITLE_HEIGHT if has_titles else 0) / plot_h]
+        layout[f"xaxis{suffix}"] = {"domain": x_domain, "range": [center[0] - slot_w / 2, center[0] + slot_w / 2],
+                                    "visible": False, "anchor": yref, "fixedrange": True}
+        layout[f"yaxis{suffix}"] = {"domain": y_domain, "range": [center[1] - cell_h / 2, center[1] + cell_h / 2],
+                                    "visible": False, "anchor": xref, "fixedrange": True}
+        cell_traces, cell_shapes, cell_arrows = _cell_parts(geometry, cell_labels, colors, xref, yref)
+        traces.extend(cell_traces)
+        shapes.extend(cell_shapes)
+        annotations.extend(cell_arrows)
         if titles[index]:
-            annotations.append({"text": titles[index], "x": sum(x_domain) / 2, "y": y_domain[1], "xref": "paper",
-                                "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
-                                "font": {**FONT, "size": 13}})
-    layout["annotations"] = [*annotations, *arrows]
-    layout["width"] = max(320, int(columns * (COLUMN_WIDTH * (width + 1.2) + 20) + 40))
-    layout["height"] = max(200, int(rows * (ROW_HEIGHT * (height + 1.4) + (40 if has_titles else 10)) + (70 if title else 30)))
+            annotations.append({"text": titles[index], "x": sum(x_domain) / 2, "y": top, "xref": "paper",
+                                "yref": "paper", "xanchor": "center", "yanchor": "top", "showarrow": False,
+                                "font": {**FONT, "size": TITLE_SIZE}})
+    top_margin = MARGIN + (FIGURE_TITLE_HEIGHT if title else 0)
+    layout.update(shapes=shapes, annotations=annotations, width=int(plot_w + 2 * MARGIN),
+                  height=int(plot_h + top_margin + MARGIN), dragmode=False)
     fig = go.Figure(data=traces, layout=layout)
     style_figure(fig, title)
-    fig.update_layout(margin={"l": 20, "r": 20, "b": 20, "t": 70 if title else 30})
+    fig.update_layout(margin={"l": MARGIN, "r": MARGIN, "b": MARGIN, "t": top_margin, "autoexpand": False})
+    if title:
+        fig.update_layout(title={"y": 1 - 8 / fig.layout.height, "font": {"size": 15}})
     return fig
+
+
+def label_points(figure: go.Figure, printed_width_cm: float = SINGLE_COLUMN_CM) -> float:
+    """The printed size in points of the figure's node labels when it is placed
+    ``printed_width_cm`` wide (8.5 cm: one column of a two-column paper)."""
+    return points_at_width(LABEL_SIZE, figure.layout.width, printed_width_cm)
+
+
+def _cell_parts(geometry: CellGeometry, labels: list[str], colors: dict[str, str], xref: str,
+                yref: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """One cell as plain dicts: its traces (``edges`` lines, ``nodes`` labels), its box
+    shapes and its arrowheads. Figures are built from dicts in one go: plotly copies
+    every annotation on each ``add_annotation``, which made a row of cells take seconds."""
+    fills = [colors.get(label, UNKNOWN_COLOR) for label in labels]
+    half_w, half_h = geometry.box_size[0] / 2, geometry.box_size[1] / 2
+    shapes = [{"type": "rect", "xref": xref, "yref": yref, "x0": float(x - half_w), "x1": float(x + half_w),
+               "y0": float(y - half_h), "y1": float(y + half_h), "fillcolor": fill, "layer": "below",
+               "line": {"color": BOX_LINE, "width": 1}}
+              for (x, y), fill in zip(geometry.centers, fills)]
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    arrows = []
+    for path in geometry.paths:
+        xs.extend([*path[:, 0].tolist(), None])
+        ys.extend([*path[:, 1].tolist(), None])
+        travelled = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path[::-1], axis=0), axis=1))])
+        tail = path[::-1][int(np.searchsorted(travelled, ARROW_LENGTH).clip(1, len(path) - 1))]
+        arrows.append({"x": float(path[-1, 0]), "y": float(path[-1, 1]), "ax": float(tail[0]), "ay": float(tail[1]),
+                       "xref": xref, "yref": yref, "axref": xref, "ayref": yref, "showarrow": True, "arrowhead": 2,
+                       "arrowsize": 1, "arrowwidth": 1.4, "arrowcolor": EDGE_COLOR, "standoff": 0, "text": ""})
+    traces = [
+        {"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": EDGE_COLOR, "width": 1.4},
+         "hoverinfo": "skip", "showlegend": False, "name": "edges", "xaxis": xref, "yaxis": yref},
+        {"type": "scatter", "x": geometry.centers[:, 0].tolist(), "y": geometry.centers[:, 1].tolist(),
+         "mode": "text", "text": labels, "name": "nodes", "xaxis": xref, "yaxis": yref,
+         "textfont": {**FONT, "size": LABEL_SIZE, "color": [text_color(fill) for fill in fills]},
+         "customdata": list(range(len(labels))), "hovertemplate": "node %{customdata}: %{text}<extra></extra>",
+         "showlegend": False},
+    ]
+    return traces, shapes, arrows

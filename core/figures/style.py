@@ -55,11 +55,23 @@ def run_colors(run_names: Iterable[str]) -> dict[str, str]:
     return {name: RUN_PALETTE[i % len(RUN_PALETTE)] for i, name in enumerate(run_names)}
 
 
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#RRGGBB`` colour (0 black, 1 white)."""
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+    red, green, blue = (linear(int(color[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours (1 to 21; body text wants ≥ 4.5)."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def text_color(background: str) -> str:
-    """Black or white, whichever reads better on a ``#RRGGBB`` background."""
-    red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "#000000" if luminance > 0.5 else "#FFFFFF"
+    """Black or white, whichever has the higher WCAG contrast on a ``#RRGGBB`` background."""
+    return "#000000" if contrast_ratio(background, "#000000") >= contrast_ratio(background, "#FFFFFF") else "#FFFFFF"
 
 
 def rgba(color: str, alpha: float) -> str:
