@@ -2,23 +2,23 @@
 
 Every figure is a median over repeats, and the model's achieved GFLOP/s is reported beside a
 large-GEMM GFLOP/s measured in the same run, so ratios hold on a noisy machine. Nothing here
-passes or fails: it prints a table and writes JSON.
+passes or fails: it prints a table and writes JSON. It also times how long a fresh
+``python -m core --help`` takes to answer (:func:`core.bench_cli.help_start_seconds`).
 """
 
 from __future__ import annotations
 
-import argparse
 import platform
 import resource
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from .bench_cli import HELP_REPEATS, help_start_seconds
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
 from .bench_data import ENAS_TEST_GRAPHS, ENAS_TRAIN_GRAPHS, enas_like_batch, median_seconds, sync_device
@@ -229,31 +229,24 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    parser.add_argument("--precision", default="fp32,bf16", help="comma-separated: fp32,bf16")
-    parser.add_argument("--steps", type=int, default=3, help="training steps per timed repeat")
-    parser.add_argument("--repeats", type=int, default=5, help="timed repeats (the median is reported)")
-    parser.add_argument("--decode-batch", type=int, default=4096, help="latent points per decode call")
-    parser.add_argument("--no-evaluate", action="store_true", help="skip timing the full evaluate protocol")
-    parser.add_argument("--gp-seeds", type=int, default=2, help="GP seeds timed (projected to 10)")
-    parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
-    parser.add_argument("--models", action="store_true",
-                        help="instead: every --model and encoding, training step and decoding (core/bench_models.py)")
-
-
 def bench_main(args) -> None:
+    """``python -m core bench`` (flags: :func:`core.bench_cli.add_bench_arguments`)."""
+    help_seconds = help_start_seconds()
+    print(f"`python -m core --help` answers in {help_seconds:.2f} s (median of {HELP_REPEATS} fresh processes)",
+          flush=True)
     if args.models:
         rows = model_speed_rows(args.steps, args.repeats)
         print()
         print(format_model_table(rows, torch.get_num_threads()))
         if args.json:
-            atomic_write_json(args.json, {"threads": torch.get_num_threads(), "torch": torch.__version__, "rows": rows})
+            atomic_write_json(args.json, {"threads": torch.get_num_threads(), "torch": torch.__version__,
+                                          "help_start_seconds": help_seconds, "rows": rows})
         return
     device = resolve_device(args.device)
     precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
     result = run_bench(device, precisions, args.steps, args.repeats, args.decode_batch, not args.no_evaluate,
                        args.gp_seeds)
+    result["help_start_seconds"] = help_seconds
     print()
     print(format_table(result))
     if args.json:

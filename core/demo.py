@@ -2,7 +2,8 @@
 
 Trains a one-hot and a learned run on ``nbg-cora`` with the quick preset, evaluates them,
 computes the UMAP / PCA / t-SNE projections and the smoothness numbers. Every step is
-skipped when its output already exists, so a killed demo continues where it stopped.
+skipped when its output already exists, so a killed demo continues where it stopped. Torch is
+imported only once the demo runs, so ``demo --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ import pandas as pd
 
 from . import runs
 from .config import PRESETS, Encoding, ModelConfig
-from .devices import resolve_device
-from .evaluate import EvalConfig, evaluate_run
 from .metrics_table import format_metrics_table
 from .projection import load_or_compute_projection
-from .smoothness import write_smoothness
 from .spaces import get_space
-from .train import train_run
 from .validation import check_output_dir, require_at_least
 
 ENCODINGS: tuple[str, ...] = get_args(Encoding)  # one run per operation encoding
@@ -41,6 +38,11 @@ DEMO_EPOCHS = 40  # ... cut to 40 epochs (greedy reconstruction levels off near 
 
 def run_demo(out: Path, space_name: str = "nbg-cora", preset: str = DEMO_PRESET, device: str = "auto",
              epochs: int | None = DEMO_EPOCHS, keep_checkpoints: bool = False, progress: bool = True) -> list[Path]:
+    from .devices import resolve_device  # torch
+    from .evaluate import EvalConfig, evaluate_run
+    from .smoothness import write_smoothness
+    from .train import train_run
+
     torch_device = resolve_device(device)
     space = get_space(space_name)
     table = space.load(None)

@@ -28,15 +28,13 @@ from tqdm import tqdm
 
 from . import runs
 from .batch import make_batch
+from .config import EVAL_GP_EPOCHS  # sparse-GP epochs per fit in the protocol
 from .devices import autocast
 from .gp_metrics import gp_test_metrics
 from .models.dvae import DVAE, DecodedGraphs
 from .spaces import graphs_of
 from .spaces.base import ArchitectureTable, SearchSpace
 from .spaces.constraints import DecodeConstraints
-
-
-EVAL_GP_EPOCHS = 30  # sparse-GP epochs per fit in the protocol
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,8 @@ from gpytorch.variational import (
 from torch import Tensor
 from tqdm import tqdm
 
-GP_INDUCING = 500  # inducing points (the reference's M)
-GP_ITERATIONS = 2  # epochs (the reference: 100 epochs of Adam at lr 0.0005)
-GP_LR = 0.03  # Adam learning rate of kernel, likelihood and inducing locations
+from .config import GP_INDUCING, GP_ITERATIONS, GP_LR  # noqa: F401  (defined free of torch)
+
 GP_NGD_LR = 0.1  # natural-gradient learning rate of q(u)
 GP_THREADS = 1  # CPU threads while fitting and predicting (None: torch's setting)
 

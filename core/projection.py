@@ -29,14 +29,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.manifold import TSNE
 
 from . import runs
 from .errors import OpEmbedError
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ImportWarning)  # "Tensorflow not installed; ParametricUMAP will be unavailable"
-    import umap
 
 Method = Literal["umap", "pca", "tsne"]
 METHODS: tuple[str, ...] = ("umap", "pca", "tsne")
@@ -109,13 +104,17 @@ def _pca(latents: np.ndarray) -> np.ndarray:
 
 def _umap(latents: np.ndarray, n_neighbors: int, min_dist: float, metric: str, seed: int) -> np.ndarray:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba / n_jobs notes
+        warnings.simplefilter("ignore")  # numba / n_jobs notes; "Tensorflow not installed" on import
+        import umap  # seconds to import (numba): only when a UMAP is asked for
+
         reducer = umap.UMAP(n_components=2, n_neighbors=max(n_neighbors, 2), min_dist=min_dist, metric=metric,
                             random_state=seed, low_memory=True, n_jobs=1)
         return np.asarray(reducer.fit_transform(latents), dtype=np.float64)
 
 
 def _tsne(latents: np.ndarray, perplexity: float, metric: str, seed: int) -> np.ndarray:
+    from sklearn.manifold import TSNE
+
     tsne = TSNE(n_components=2, perplexity=max(perplexity, 1.0), metric=metric, init="pca", random_state=seed,
                 max_iter=TSNE_MAX_ITER, angle=TSNE_ANGLE, learning_rate="auto", n_jobs=-1)
     with warnings.catch_warnings():

@@ -1,5 +1,6 @@
 """``python -m core train``: its flags, the checks made before anything is read or written,
-and the call to :func:`core.train.train_run`."""
+and the call to :func:`core.train.train_run`. Torch is imported only once training starts, so
+``train --help`` answers at once."""
 
 from __future__ import annotations
 
@@ -10,14 +11,12 @@ from typing import get_args
 
 from . import runs
 from .config import PRESETS, Encoding, GCNOrder, ModelConfig
-from .devices import resolve_device
 from .errors import OpEmbedError
 from .spaces import get_space
-from .models.op_encoder import encoder_class
+from .models.encodings import encoding_class
 from .models.registry import MODELS, check_model_encoding
 from .spaces.base import SearchSpace
 from .spaces.node_order import NODE_ORDERS, node_ordered_table
-from .train import train_run
 from .validation import (
     check_output_dir, require_at_least, require_in_limits, require_positive, require_share, run_entries,
 )
@@ -138,7 +137,7 @@ def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
     """``--init-embeddings-from RUN`` names a learned run whose last vectors fit this model."""
     if args.init_embeddings_from is None:
         return
-    if not encoder_class(args.encoding).saves_embeddings:
+    if not encoding_class(args.encoding).saves_embeddings:
         raise OpEmbedError(f"--init-embeddings-from needs --encoding learned, not {args.encoding}")
     if args.resume:
         raise OpEmbedError("--init-embeddings-from starts a run; a resumed run keeps its own embeddings")
@@ -222,6 +221,9 @@ def train_main(args: argparse.Namespace) -> None:
         train_seeds_main(args)
         return
     check_train_arguments(args)
+    from .devices import resolve_device  # torch, from here on
+    from .train import train_run
+
     device = resolve_device(args.device)
     space = get_space(args.space)
     check_train_output(args, space)

@@ -47,3 +47,19 @@ def test_bench_models_times_every_model_and_encoding_it_takes(monkeypatch):
         assert row["decode_graphs_per_s"] > 0 and 2 <= row["decode_mean_nodes"] <= 8
     table = bench_models.format_model_table(rows, 1)
     assert "| DVAE-EMB-ATT | dvae-att | learned |" in table and "| DeepGMG | deepgmg | onehot |" in table
+
+
+def test_bench_prints_and_writes_the_help_start_time(tmp_path, monkeypatch, capsys):
+    import argparse
+    import json
+
+    from core import bench
+
+    monkeypatch.setattr(bench, "help_start_seconds", lambda: 0.25)
+    monkeypatch.setattr(bench, "run_bench", lambda *args: {"rows": []})
+    monkeypatch.setattr(bench, "format_table", lambda result: "")
+    args = argparse.Namespace(models=False, device="cpu", precision="fp32", steps=1, repeats=1, decode_batch=8,
+                              no_evaluate=True, gp_seeds=1, json=tmp_path / "bench.json")
+    bench.bench_main(args)
+    assert "`python -m core --help` answers in 0.25 s" in capsys.readouterr().out
+    assert json.loads(args.json.read_text())["help_start_seconds"] == 0.25

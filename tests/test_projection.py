@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import projection, runs
+from core import runs
 from core.errors import OpEmbedError
 from core.projection import load_or_compute_projection, normalized_params, project, projection_path
 
@@ -50,7 +50,9 @@ def test_umap_gets_seeded_low_memory_settings(monkeypatch):
         def fit_transform(self, x):
             return x[:, :2]
 
-    monkeypatch.setattr(projection.umap, "UMAP", FakeUMAP)
+    import umap  # imported by the projection itself only when a UMAP is asked for
+
+    monkeypatch.setattr(umap, "UMAP", FakeUMAP)
     xy = project(np.random.default_rng(0).normal(size=(10, 3)), "umap", n_neighbors=50, min_dist=0.2, seed=7)
     assert xy.shape == (10, 2)
     assert seen["random_state"] == 7 and seen["low_memory"] is True

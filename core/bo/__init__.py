@@ -18,11 +18,27 @@ One concept per module:
   regret; :mod:`.cli`: the commands.
 """
 
-from .config import METHODS, MODES, BOConfig
-from .loop import result_path, run_search
-from .problem import BOProblem, load_problem
-from .race import BUDGETS, race_frame, race_markdown, regret_curves
-from .summary import best_so_far_curves, summarise_bo, summary_markdown
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import METHODS, MODES, BOConfig
+    from .loop import result_path, run_search
+    from .problem import BOProblem, load_problem
+    from .race import BUDGETS, race_frame, race_markdown, regret_curves
+    from .summary import best_so_far_curves, summarise_bo, summary_markdown
+
+# each name's module, imported on first use: ``core.bo.cli`` and ``core.bo.summary`` stay free
+# of torch until a search runs
+_MODULES = {
+    "METHODS": "config", "MODES": "config", "BOConfig": "config",
+    "result_path": "loop", "run_search": "loop",
+    "BOProblem": "problem", "load_problem": "problem",
+    "BUDGETS": "race", "race_frame": "race", "race_markdown": "race", "regret_curves": "race",
+    "best_so_far_curves": "summary", "summarise_bo": "summary", "summary_markdown": "summary",
+}
 
 __all__ = [
     "BUDGETS",
@@ -40,3 +56,9 @@ __all__ = [
     "summarise_bo",
     "summary_markdown",
 ]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,8 @@
 
 ``core/__main__.py`` lists them in its ``COMMANDS`` table: ``add_bo_arguments`` /
 ``add_bo_summary_arguments`` fill each command's parser, ``bo_main`` / ``bo_summary_main``
-run it.
+run it. Torch, BoTorch and the figures are imported inside the functions that search or
+draw, so ``--help`` and ``bo-summary`` run without them.
 """
 
 from __future__ import annotations
@@ -14,17 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import runs
-from ..devices import resolve_device
 from ..errors import OpEmbedError
-from ..export import figure_bytes
-from ..reports.best_cells import bo_regret
 from ..runs import atomic_write_csv
 from ..validation import check_output_dir, check_output_file, require_at_least, require_in_limits
 from ..spaces import get_space
 from .config import BATCH_RULES, GP_REFITS, METHODS, MODES, PROTOCOLS, REGIONS, SURROGATES, BOConfig
-from .loop import result_path, run_search
-from .methods import make_method
-from .problem import load_problem
 from .oracle import oracle_target
 from .protocols import default_protocol
 from .race import (
@@ -64,6 +59,11 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         >>> run_bo_command(Path("runs/nbg-cora-learned"), methods="random-search", seeds=2,
         ...                config=BOConfig(rounds=2, batch_size=10, protocol="few-label", init=16))
     """
+    from ..devices import resolve_device  # torch and BoTorch, from here on
+    from .loop import result_path, run_search
+    from .methods import make_method
+    from .problem import load_problem
+
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
     for name in names:
         if name not in METHODS:
@@ -171,6 +171,8 @@ def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None)
 
 def bo_main(args: argparse.Namespace) -> int:
     """Run ``python -m core bo``; prints the race and the summary of the runs at the end."""
+    from ..devices import resolve_device  # torch
+
     check_bo_arguments(args)
     resolve_device(args.device)
     configs = []
@@ -245,6 +247,9 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     if args.csv is not None:
         atomic_write_csv(args.csv, race)
     if args.figure is not None:
+        from ..export import figure_bytes  # the figures' recipes import torch
+        from ..reports.best_cells import bo_regret
+
         report = bo_regret([runs.Run.open(run) for run in args.runs])
         runs.atomic_write_bytes(args.figure, figure_bytes(report[0], figure_format))
         print(f"wrote {args.figure}")

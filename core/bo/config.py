@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..gp import GP_INDUCING, GP_ITERATIONS, GP_LR
+from ..config import GP_INDUCING, GP_ITERATIONS, GP_LR
 
 METHODS = ["dvae", "random-prior", "random-search", "evolution"]
 MODES = ["pool", "decode"]

@@ -13,44 +13,50 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import get_args
-
-from torch import nn
+from typing import TYPE_CHECKING, get_args
 
 from ..config import ModelConfig, ModelName
 from ..errors import OpEmbedError
-from .deepgmg import DeepGMG
-from .dvae import DVAE
-from .dvae_att import DVAEAtt
-from .gcn_dvae import GCNDVAE
-from .graphrnn import GraphRNN
-from .op_encoder import ENCODERS
-from .svae import SVAE
+from .encodings import ENCODINGS
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from .dvae import DVAE
+    from .svae import SVAE
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One ``--model`` choice."""
+    """One ``--model`` choice. The table names each class by its path, so that the names (for
+    ``--help``, tables and legends) are read without importing torch."""
 
-    model_class: type[nn.Module]  # built from a ModelConfig: encode, reparameterize, loss, decode as DVAE
+    class_path: str  # "module:Class", built from a ModelConfig: encode, reparameterize, loss, decode as DVAE
     names: Mapping[str, str]  # the run's display name per encoding it takes (its keys: the encodings allowed)
     summary: str  # one line for --help and the README
 
+    @property
+    def model_class(self) -> type[nn.Module]:
+        """The class itself (imports its module, and torch, on first use)."""
+        module, name = self.class_path.split(":")
+        return getattr(importlib.import_module(module), name)
+
 
 MODELS: dict[str, ModelSpec] = {
-    "dvae": ModelSpec(DVAE, {encoding: encoder.display_name for encoding, encoder in ENCODERS.items()},
+    "dvae": ModelSpec("core.models.dvae:DVAE", {name: encoding.display_name for name, encoding in ENCODINGS.items()},
                       "D-VAE: asynchronous message-passing GRU encoder and decoder (Zhang et al. 2019)"),
-    "gcn": ModelSpec(GCNDVAE, {"onehot": "GCN", "learned": "GCN-EMB"},
+    "gcn": ModelSpec("core.models.gcn_dvae:GCNDVAE", {"onehot": "GCN", "learned": "GCN-EMB"},
                      "the D-VAE decoder with the reference's 3-level GCN encoder (PyTorch Geometric)"),
-    "svae": ModelSpec(SVAE, {"onehot": "S-VAE", "learned": "S-VAE-EMB"},
+    "svae": ModelSpec("core.models.svae:SVAE", {"onehot": "S-VAE", "learned": "S-VAE-EMB"},
                       "S-VAE: GRU encoder and one-shot GRU decoder over the graph string (D-VAE's baseline)"),
-    "graphrnn": ModelSpec(GraphRNN, {"onehot": "GraphRNN", "learned": "GraphRNN-EMB"},
+    "graphrnn": ModelSpec("core.models.graphrnn:GraphRNN", {"onehot": "GraphRNN", "learned": "GraphRNN-EMB"},
                           "GraphRNN: S-VAE's encoder, graph- and edge-level GRU decoders (D-VAE's baseline)"),
-    "dvae-att": ModelSpec(DVAEAtt, {"learned": "DVAE-EMB-ATT"},
+    "dvae-att": ModelSpec("core.models.dvae_att:DVAEAtt", {"learned": "DVAE-EMB-ATT"},
                           "DVAE-EMB-ATT: D-VAE whose nodes attend over their predecessors (learned operations only)"),
-    "deepgmg": ModelSpec(DeepGMG, {"onehot": "DeepGMG", "learned": "DeepGMG-EMB"},
+    "deepgmg": ModelSpec("core.models.deepgmg:DeepGMG", {"onehot": "DeepGMG", "learned": "DeepGMG-EMB"},
                          "DeepGMG: graph-propagation encoder, add-node / add-edge / select-node decoder (D-VAE's baseline)"),
 }
 assert tuple(MODELS) == get_args(ModelName), "core.config.ModelName and MODELS must list the same models"

@@ -16,8 +16,25 @@ what the pages show.
 The figures themselves are drawn by :mod:`core.figures` from frames and arrays.
 """
 
-from core.reports.catalog import FigureSet, Recipes, figure_set
-from core.reports.labels import run_labels
-from core.reports.settings import Projection, Report, ReportSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.reports.catalog import FigureSet, Recipes, figure_set
+    from core.reports.labels import run_labels
+    from core.reports.settings import Projection, Report, ReportSettings
+
+# each name's module, imported on first use: ``core.reports.groups`` (the verdict's seed
+# stability) stays free of torch, which the catalog's recipes import
+_MODULES = {"FigureSet": "catalog", "Recipes": "catalog", "figure_set": "catalog", "run_labels": "labels",
+            "Projection": "settings", "Report": "settings", "ReportSettings": "settings"}
 
 __all__ = ["FigureSet", "Projection", "Recipes", "Report", "ReportSettings", "figure_set", "run_labels"]
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -163,11 +163,11 @@ class Run:
 
     @cached_property
     def encoder(self):
-        """The operation-encoder class of the model (``core.models.op_encoder``): its
-        display name ("D-VAE", "DVAE-EMB"), whether it saves embeddings, its snapshots."""
-        from core.models.op_encoder import encoder_class  # torch: imported on first use only
+        """The model's operation encoding (``core.models.encodings``, the encoder's torch-free
+        half): its display name ("D-VAE", "DVAE-EMB"), whether it saves embeddings, its snapshots."""
+        from core.models.encodings import encoding_class
 
-        return encoder_class(self.config.encoding)
+        return encoding_class(self.config.encoding)
 
     @cached_property
     def space(self) -> SearchSpace:

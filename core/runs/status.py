@@ -189,10 +189,10 @@ def inspect_run(path: Path, name: str, roots: Sequence[Path]) -> tuple[RunStatus
 def _missing(has: dict[str, bool], config: RunConfig) -> tuple[str, ...]:
     """The files a dashboard would like that the run lacks (``embeddings.json`` where the
     encoder saves one)."""
-    from core.models.op_encoder import encoder_class  # torch: only once a run is inspected
+    from core.models.encodings import encoding_class
 
     wanted = [MODEL, HISTORY, LATENTS, METRICS]
-    if encoder_class(config.encoding).saves_embeddings:
+    if encoding_class(config.encoding).saves_embeddings:
         wanted.append(EMBEDDINGS)
     return tuple(f for f in wanted if not has[f])
 

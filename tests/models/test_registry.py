@@ -26,6 +26,13 @@ def test_every_model_name_is_registered():
     assert all(issubclass(spec.model_class, nn.Module) and spec.names for spec in registry.MODELS.values())
 
 
+def test_dvae_names_are_its_encoders_names():
+    """The registry reads the D-VAE's names without torch (core.models.encodings); they are the encoders'."""
+    from core.models.op_encoder import ENCODERS
+
+    assert registry.MODELS["dvae"].names == {encoding: encoder.display_name for encoding, encoder in ENCODERS.items()}
+
+
 @pytest.mark.parametrize("model,encoding,name", [("dvae", "onehot", "D-VAE"), ("dvae", "learned", "DVAE-EMB"),
                                                  ("gcn", "onehot", "GCN"), ("gcn", "learned", "GCN-EMB")])
 def test_display_names(model, encoding, name):
