@@ -11,6 +11,7 @@ Every proposal is one query, whatever happens to it. Its ``status`` says what it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,13 +46,20 @@ class History:
         self.round_bests = [] if round_bests is None else round_bests  # best new value of each round
 
     @staticmethod
-    def from_rounds(rounds: list[dict]) -> "History":
-        """Rebuild from the ``rounds`` list of a result file."""
+    def from_rounds(rounds: list[dict], point_of: Callable[[str], np.ndarray | None] | None = None) -> "History":
+        """Rebuild from the ``rounds`` list of a result file.
+
+        Args:
+            point_of: key -> latent point, for records written without ``points`` (pool
+                mode and compact copies: a pool query's point is its table latent mean).
+        """
         queries, round_bests = [], []
         for record in rounds:
             found = [v for v, s in zip(record["values"], record["status"]) if s == "new" and v is not None]
             round_bests.append(max(found) if found else None)
             points = record.get("points")
+            if points is None and "points" not in record and point_of is not None:
+                points = [None if key is None else point_of(key) for key in record["keys"]]
             graphs = record.get("graphs") or [None] * len(record["keys"])
             for i, key in enumerate(record["keys"]):
                 queries.append(Query(
@@ -59,7 +67,7 @@ class History:
                     value=record["values"][i],
                     test=record["tests"][i],
                     status=record["status"][i],
-                    point=None if points is None else np.asarray(points[i], dtype=np.float64),
+                    point=None if points is None or points[i] is None else np.asarray(points[i], dtype=np.float64),
                     graph=None if graphs[i] is None else Graph.from_json(graphs[i]),
                 ))
         return History(queries, round_bests)

@@ -144,7 +144,7 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
                disable=not progress, unit="round")
     for round_index in bar:
         started = time.perf_counter()
-        history = History.from_rounds(data["rounds"])
+        history = History.from_rounds(data["rounds"], problem.pool_point)
         observed: dict[str, Evaluation | None] = history.observed(start)
         for query in history.queries:  # keys proposed before that could not be scored
             if query.key is not None:
@@ -154,11 +154,14 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
             proposal = method.propose(problem, history, config.batch_size, seed, round_index)
         record = {"round": round_index}
         record.update(score_proposal(problem, proposal, observed))
-        record["points"] = None if proposal.points is None else np.asarray(proposal.points, dtype=np.float64).tolist()
+        if problem.mode == "pool":  # a pool query's point and graph are its table row's: not written
+            record.pop("graphs")
+        else:
+            record["points"] = None if proposal.points is None else np.asarray(proposal.points, dtype=np.float64).tolist()
         for status in ("new", "duplicate", "invalid", "unknown"):
             record[f"n_{status}"] = record["status"].count(status)
         record["n_short"] = config.batch_size - len(record["keys"])
-        best = History.from_rounds([*data["rounds"], record]).best()
+        best = History.from_rounds([*data["rounds"], record], problem.pool_point).best()
         record["best_so_far"] = None if best is None else best.value
         record["best_so_far_test"] = None if best is None else best.test
         record["best_so_far_key"] = None if best is None else best.key

@@ -112,6 +112,12 @@ class BOProblem:
         return {"key": self.table.keys[row], "value": float(self.table.y[row]), "test": test,
                 "rank": self.rank(float(self.table.y[row]))}
 
+    def pool_point(self, key: str) -> np.ndarray | None:
+        """The latent point of a table key in pool mode (``d``; what a pool query is placed
+        at), ``None`` in decode mode or for a key outside the table."""
+        row = self.key_rows.get(key) if self.mode == "pool" else None
+        return None if row is None else self.latents[row]
+
     def rank(self, value: float | None) -> int | None:
         """1-based rank of ``value`` among ``rank_values``, or ``None``."""
         return None if self.rank_values is None else rank_among(self.rank_values, value)

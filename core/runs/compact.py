@@ -35,6 +35,24 @@ def compact_bo_result(data: dict) -> dict:
     return {**{k: v for k, v in data.items() if k != "path"}, "rounds": rounds, "compact": True}
 
 
+def drop_pool_points(run_dir: Path) -> list[str]:
+    """Rewrite the run's pool-mode BO result files without their per-query latent points and
+    graphs (the table's own: :meth:`core.bo.problem.BOProblem.pool_point` rebuilds them), in
+    place and atomically; decode-mode files keep theirs. Every file is read first. Returns
+    the names rewritten."""
+    folder = Path(run_dir) / BO_DIR
+    paths = sorted(folder.glob("*-seed*.json")) if folder.is_dir() else []
+    results = {path: load_bo_result(path) for path in paths}
+    rewritten = []
+    for path, data in results.items():
+        pool = (data.get("problem") or {}).get("mode") == "pool"
+        if pool and any(field in record for record in data["rounds"] for field in DROPPED_ROUND_FIELDS):
+            rounds = [{k: v for k, v in record.items() if k not in DROPPED_ROUND_FIELDS} for record in data["rounds"]]
+            atomic_write_json(path, {**{k: v for k, v in data.items() if k != "path"}, "rounds": rounds}, compact=True)
+            rewritten.append(path.name)
+    return rewritten
+
+
 def compact_run(run_dir: Path, out: Path) -> list[str]:
     """Write the compact copy of ``run_dir`` into ``out`` (a new or empty folder, or an
     earlier compact copy, which is refreshed). Every file is read and checked first; then

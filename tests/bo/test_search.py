@@ -116,6 +116,19 @@ def test_resume_appends_and_matches_an_uninterrupted_search(tmp_path, name):
     assert _strip(resumed["rounds"]) == _strip(straight["rounds"])
     assert json.loads(path.read_text())["rounds"][2]["keys"] == straight["rounds"][2]["keys"]
 
+    # pool mode writes no latent points or graphs: they are the table's, rebuilt on resume
+    assert all("points" not in record and "graphs" not in record for record in resumed["rounds"])
+
+    # a file from before (points and graphs written) resumes to the same search
+    old = json.loads(path.read_text())
+    old["rounds"] = old["rounds"][:2]
+    for record in old["rounds"]:
+        record["graphs"] = [problem.table.graph(problem.key_rows[key]).to_json() for key in record["keys"]]
+        record["points"] = [problem.latents[problem.key_rows[key]].tolist() for key in record["keys"]]
+    old_path = tmp_path / "old.json"
+    old_path.write_text(json.dumps(old))
+    assert _strip(run_search(problem, method, 5, three, old_path)["rounds"])[2] == _strip(straight["rounds"])[2]
+
     # a killed search: the file holds one finished round and is not complete
     partial = json.loads((tmp_path / "straight.json").read_text())
     partial["rounds"], partial["complete"] = partial["rounds"][:1], False
