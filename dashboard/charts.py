@@ -21,7 +21,7 @@ from core.errors import OpEmbedError
 from core.projection import projection_path
 from core.properties import property_label
 from core.reports import Projection, Recipes, Report, ReportSettings, figure_set
-from core.reports import best_cells, embeddings, latent, smoothness, training, walks
+from core.reports import best_cells, embeddings, found_cells as found, latent, smoothness, training, walks
 from core.runs import PROJECTIONS, Run
 from dashboard import state
 
@@ -358,6 +358,35 @@ def bo_summary(runs: Sequence[Run]) -> pd.DataFrame | None:
     return _bo_summary(_bo_key(runs), runs)
 
 
+# ---------------------------------------------------------------- found by search
+@st.cache_data(show_spinner=False, max_entries=16)
+def _search_methods(key: tuple, _runs: Sequence[Run]) -> list[str]:
+    return found.search_methods(_runs)
+
+
+def search_methods(runs: Sequence[Run]) -> list[str]:
+    """The BO methods with results in ``runs`` (a run or a seed group's members). A damaged
+    result file raises ``OpEmbedError`` (the page shows it)."""
+    return _search_methods(_bo_key(runs), runs)
+
+
+@figure_cache(16)
+def _found_report(recipe: str, key: tuple, method: str, budget: int, k: int, _runs: Sequence[Run]) -> Report | None:
+    extra = {"props": state.properties_of(_runs[0])} if recipe == "shared_patterns" else {}
+    return getattr(found, recipe)(_opened(_runs), method, budget, k, **extra)
+
+
+def found_cells(runs: Sequence[Run], method: str, budget: int, k: int) -> Report | None:
+    """The top-``k`` distinct cells ``method`` found within ``budget`` queries over every
+    search of ``runs`` (the first must hold the space's table), drawn, and their table."""
+    return _found_report("found_cells", _bo_key(runs), method, int(budget), int(k), runs)
+
+
+def shared_patterns(runs: Sequence[Run], method: str, budget: int, k: int) -> Report | None:
+    """What those cells share against the space's top-``k`` and the whole space."""
+    return _found_report("shared_patterns", _bo_key(runs), method, int(budget), int(k), runs)
+
+
 # ---------------------------------------------------------------- export
 RECIPES = Recipes(
     training_curves=training_curves, quality_curves=quality_curves, metrics_table=metrics_table,
@@ -365,7 +394,7 @@ RECIPES = Recipes(
     embedding_trajectory=embedding_trajectory, distance_figure=distance_figure, knn_spread=knn_spread,
     top_cells=top_cells, property_scatter=property_scatter, property_correlation=property_correlation,
     property_latent_fit=property_latent_fit, bo_curves=bo_curves, bo_regret=bo_regret,
-    interpolation=interpolation,
+    found_cells=found_cells, shared_patterns=shared_patterns, interpolation=interpolation,
     great_circle=great_circle,
 )
 

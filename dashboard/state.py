@@ -177,6 +177,8 @@ def defaults() -> dict[str, Any]:
         # best cells
         "top_k": SETTINGS.top_k,
         "property": SETTINGS.property,
+        "found_method": SETTINGS.found_method,
+        "found_budget": SETTINGS.found_budget,
         # export
         "export_formats": ["png", "svg", "pdf", "html"],
         "export_preview": None,
@@ -188,7 +190,8 @@ def defaults() -> dict[str, Any]:
 PERSISTENT = (
     "proj_method", "proj_n_neighbors", "proj_min_dist", "proj_metric", "color_by", "selected_key",
     "neighbours_k", "emb_metric", "emb_dims", "interp_start", "interp_end", "interp_steps",
-    "circle_radius", "circle_steps", "top_k", "property", "export_formats", "export_preview",
+    "circle_radius", "circle_steps", "top_k", "property", "found_method", "found_budget", "export_formats",
+    "export_preview",
 )
 
 
@@ -214,6 +217,8 @@ def report_settings() -> ReportSettings:
         circle_radius=float(state.get("circle_radius", SETTINGS.circle_radius)),
         circle_steps=int(state.get("circle_steps", SETTINGS.circle_steps)),
         top_k=int(state.get("top_k", SETTINGS.top_k)), property=state.get("property") or SETTINGS.property,
+        found_method=state.get("found_method") or SETTINGS.found_method,
+        found_budget=int(state.get("found_budget", SETTINGS.found_budget)),
     )
 
 

@@ -21,12 +21,12 @@ from ..spaces.base import SearchSpace
 from ..spaces.graph import Graph
 from .cell_geometry import LABEL_SIZE, CellGeometry, Orientation, box_width, cell_geometry, grid_positions
 from .style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_color
-from .text_metrics import points_at_width
+from .text_metrics import points_at_width, text_width
 
 EDGE_COLOR = "#666666"
 BOX_LINE = "#333333"
 CELL_PAD = 8  # pixels around a cell inside its slot
-TITLE_HEIGHT = 22  # pixels above a cell for its subtitle
+TITLE_LINE = 16  # pixels per line of a cell's subtitle (lines split at "<br>")
 TITLE_SIZE = 12
 FIGURE_TITLE_HEIGHT = 36
 MARGIN = 10
@@ -99,10 +99,13 @@ def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str]
     geometries = [cell_geometry(graph.adjacency, graph.num_nodes, width, orientation) for graph in items]
     colors = op_colors(space.node_type_names)
     has_titles = any(titles)
+    title_lines = [t.split("<br>") for t in titles]
+    title_h = TITLE_LINE * max(len(lines) for lines in title_lines) + 6 if has_titles else 0
+    title_w = max(text_width(line, TITLE_SIZE) for lines in title_lines for line in lines) + 8
     extents = np.array([g.bounds[1] - g.bounds[0] for g in geometries])
-    slot_w = float(np.ceil(max(extents[:, 0].max(), width) + 2 * CELL_PAD))  # whole pixels: exact 1:1 axes
+    slot_w = float(np.ceil(max(extents[:, 0].max() + 2 * CELL_PAD, width + 2 * CELL_PAD, title_w)))  # whole pixels
     cell_h = float(np.ceil(extents[:, 1].max() + 2 * CELL_PAD))
-    slot_h = cell_h + (TITLE_HEIGHT if has_titles else 0)
+    slot_h = cell_h + title_h
     columns = max(1, min(len(items), int(max_columns) if max_columns else int((MAX_WIDTH - 2 * MARGIN) // slot_w)))
     rows = -(-len(items) // columns)
     plot_w, plot_h = columns * slot_w, rows * slot_h
@@ -118,7 +121,7 @@ def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str]
         center = geometry.bounds.mean(0)
         top = 1 - row * slot_h / plot_h
         x_domain = [col * slot_w / plot_w, (col + 1) * slot_w / plot_w]
-        y_domain = [1 - (row + 1) * slot_h / plot_h, top - (TITLE_HEIGHT if has_titles else 0) / plot_h]
+        y_domain = [1 - (row + 1) * slot_h / plot_h, top - title_h / plot_h]
         layout[f"xaxis{suffix}"] = {"domain": x_domain, "range": [center[0] - slot_w / 2, center[0] + slot_w / 2],
                                     "visible": False, "anchor": yref, "fixedrange": True}
         layout[f"yaxis{suffix}"] = {"domain": y_domain, "range": [center[1] - cell_h / 2, center[1] + cell_h / 2],

@@ -2,7 +2,7 @@
 cells each model seed's latent BO found, and whether two groups' frequencies differ.
 
 Per model seed: every ``new`` query of its latent-BO searches (all BO seeds) within the
-budget, the ``top_k`` distinct cells by value, and the share of each operation among their
+budget of queries (every proposal counts, as on the Best cells page), the ``top_k`` distinct cells by value, and the share of each operation among their
 operation nodes (input and output left out): a vector over the space's operations that sums
 to 1. Two groups are compared by the total-variation distance between their mean vectors,
 ``0.5 · Σ |a − b|``, with a permutation p over the model seeds (group labels exchanged).
@@ -26,28 +26,15 @@ BUDGET = 200
 
 def found_cells(run_dir: Path, budget: int = BUDGET, method: str = "dvae") -> dict[str, float]:
     """Key -> value of every distinct cell the run's ``method`` searches found within
-    ``budget`` new queries (all BO seeds); empty without results."""
-    from core.bo.summary import load_results
+    ``budget`` queries (all BO seeds; :mod:`core.bo.found`, as the Best cells page counts
+    them); empty without results or with a damaged result file."""
+    from core.bo.found import found_values, query_frame
 
-    if not (Path(run_dir) / "bo").is_dir():
-        return {}
     try:
-        results = [r for r in load_results(run_dir) if r["method"] == method]
+        queries = query_frame([Path(run_dir)])
     except OpEmbedError:
         return {}
-    cells: dict[str, float] = {}
-    for result in results:
-        count = 0
-        for record in result["rounds"]:
-            for key, value, status in zip(record.get("keys") or [], record["values"], record["status"]):
-                if status != "new":
-                    continue
-                count += 1
-                if count > budget:
-                    break
-                if value is not None and key is not None:
-                    cells[key] = max(value, cells.get(key, -np.inf))
-    return cells
+    return found_values(queries, method, budget)
 
 
 def operation_shares(keys: Sequence[str], table: ArchitectureTable, num_node_types: int) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import OpEmbedError
-from core.reports import best_cells, embeddings, latent, smoothness, training, walks
+from core.reports import best_cells, embeddings, found_cells as found, latent, smoothness, training, walks
 from core.reports.labels import file_tag, run_tags
 from core.reports.settings import Projection, Report, ReportSettings
 from core.runs import Run
@@ -38,6 +38,8 @@ class Recipes:
     property_latent_fit: Callable = best_cells.property_latent_fit
     bo_curves: Callable = best_cells.bo_curves
     bo_regret: Callable = best_cells.bo_regret
+    found_cells: Callable = found.found_cells
+    shared_patterns: Callable = found.shared_patterns
     interpolation: Callable = walks.interpolation
     great_circle: Callable = walks.great_circle
 
@@ -64,6 +66,11 @@ def _run_figures(run: Run, tag: str, settings: ReportSettings, recipes: Recipes,
     if run.encoder.saves_embeddings:
         found[f"embedding_scatter_{tag}"] = recipes.embedding_scatter(run, epoch, settings.embedding_dims)
         found[f"embedding_trajectory_{tag}"] = recipes.embedding_trajectory(run)
+    if with_table and best_cells.runs_with_bo([run]):
+        options = (settings.found_method, settings.found_budget, settings.top_k)
+        found[f"found_cells_{tag}"] = recipes.found_cells([run], *options)
+        found[f"shared_patterns_{tag}"] = recipes.shared_patterns([run], *options) \
+            if found[f"found_cells_{tag}"] is not None else None
     if with_table and run.latents is not None:
         best, median = walks.default_walk_keys(run.table)
         start, end = settings.interp_start or best, settings.interp_end or median

@@ -49,6 +49,8 @@ class ReportSettings:
     interp_steps: int = 8  # decodes along the interpolation
     circle_radius: float = 0.5  # great-circle radius, times the RMS spread of the latent means
     circle_steps: int = 12  # decodes around the great circle
-    top_k: int = 8  # best cells drawn
+    top_k: int = 8  # best cells drawn (the space's, and the found cells of each search method)
+    found_method: str = "dvae"  # the search method whose found cells are drawn
+    found_budget: int = 200  # queries within which a cell counts as found (50, 100, 200 or 500)
     property: str | None = None  # graph property against the objective (None: num_edges)
     seed: int = 0  # random pairs of the distance figures, great-circle directions
