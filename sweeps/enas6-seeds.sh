@@ -7,6 +7,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+# one thread: the queue shares the machine with evaluations and other work, and two
+# oversubscribed OpenMP threads ran 5-10x slower than one (110 s against ~15 s per epoch)
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 ROOT=${ROOT:-runs/groups}
 SEEDS=${SEEDS:-"1 2 3 4"}
 for seed in $SEEDS; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Beside sweeps/enas6-seeds.sh: evaluates each seed run as soon as its training has written
 # latents.parquet (smoothness, then the papers' protocol with 10 GP seeds and the constrained
-# part), on one thread so that the training queue keeps the other core. Resumable: a run
+# part, then latent BO with 10 BO seeds, the space's default protocol) and writes its compact
+# copy under assets/demo/seeds/ (to commit), on one thread so that the training queue keeps
+# the other core. Resumable: a run
 # whose metrics.json holds every part is skipped; a killed evaluation keeps its finished parts
 # (evaluate resumes them) and is run again. Ends when the training queue's log says it finished and no
 # run is left.
@@ -24,6 +26,15 @@ while true; do
       echo "$(date -u +%FT%TZ) evaluate $run"
       $PY -m core evaluate "$run" --constrained --no-progress > "$run.evaluate.log" 2>&1 || echo "FAILED evaluate: $run"
       echo "$(date -u +%FT%TZ) evaluated $run"
+    fi
+    if [ "$(ls "$run"/bo/dvae-seed*.json 2>/dev/null | wc -l)" -lt 10 ]; then  # the verdict's end-task rows
+      echo "$(date -u +%FT%TZ) bo $run"
+      $PY -m core bo "$run" --method dvae --seeds 10 > "$run.bo.log" 2>&1 || echo "FAILED bo: $run"
+    fi
+    ship="${SHIP:-assets/demo/seeds}/$(basename "$(dirname "$run")")/$(basename "$run")"
+    if [ ! -f "$ship/compact.json" ] || [ -n "$(find "$run" -newer "$ship/compact.json" -name '*.json' -print -quit)" ]; then
+      $PY -m core compact "$run" --out "$ship" > /dev/null && echo "$(date -u +%FT%TZ) shipped $ship" \
+        || echo "FAILED compact: $run"
     fi
   done
   if grep -q "queue finished" "$LOG" 2>/dev/null && [ "$pending" = 0 ]; then break; fi

@@ -4,10 +4,11 @@ opens without an exception. Run: ``python -m pytest tests/e2e -m e2e``."""
 
 from __future__ import annotations
 
+import os
 
 import pytest
 
-from tests.e2e.harness import PAGES, ROOT, open_page, require_browser, served_page
+from tests.e2e.harness import PAGES, ROOT, open_page, require_browser, served_page, wait_for_rerun
 
 pytestmark = pytest.mark.e2e
 DEMO = ROOT / "assets" / "demo"
@@ -52,3 +53,52 @@ def test_every_page_renders_the_enas6_pair(page, url_path, title):
         assert page.locator("[data-testid='stPlotlyChart']").count() > 0
     if title == "Verdict":
         assert page.locator("[data-testid='stDataFrame']").count() > 0
+
+
+def _choose(page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_rerun(page, timeout=180_000)
+
+
+def _labels_inside_boxes(page, key: str) -> tuple[int, int]:
+    """In the drawn SVG of chart ``key``: (labels, labels whose measured box lies inside a
+    node box) — Chromium's own text metrics, not ours."""
+    return page.evaluate("""key => {
+        const chart = document.querySelector(`.st-key-${key}`);
+        const boxes = [...chart.querySelectorAll('.shapelayer path')].map(p => p.getBoundingClientRect());
+        const labels = [...chart.querySelectorAll('.scatterlayer .textpoint text')].map(t => t.getBoundingClientRect());
+        const inside = labels.filter(l => boxes.some(b => l.left >= b.left && l.right <= b.right
+                                                         && l.top >= b.top - 1 && l.bottom <= b.bottom + 1));
+        return [labels.length, inside.length];
+    }""", key)
+
+
+def _found_cells_drawn(page) -> int:
+    charts = 0
+    for index in range(2):
+        chart = page.locator(f".st-key-found_cells_{index} [data-testid='stPlotlyChart'], "
+                             f".st-key-found_cells_{index}[data-testid='stPlotlyChart']")
+        if chart.count():
+            chart.first.scroll_into_view_if_needed()
+            labels, inside = _labels_inside_boxes(page, f"found_cells_{index}")
+            assert labels > 0 and inside == labels, (index, labels, inside)
+            charts += 1
+    return charts
+
+
+def test_best_cells_shows_the_cells_each_shipped_pair_found(page):
+    open_page(page, "Best cells", timeout=180_000)
+    page.get_by_text("Found by search", exact=True).wait_for()
+    assert _found_cells_drawn(page) == 2  # the enas6 pair (or groups): D-VAE and DVAE-EMB
+    assert page.get_by_text("What they share", exact=True).count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    if os.environ.get("OPEMBED_SCREENSHOTS") == "1":
+        section = page.locator(".st-key-found_cells_1")
+        section.scroll_into_view_if_needed()
+        section.screenshot(path=str(ROOT / "assets" / "screenshots" / "found-cells.png"))
+    _choose(page, "Run A", "demo/nbg-cora-onehot · nbg-cora · D-VAE")
+    _choose(page, "Run B", "demo/nbg-cora-learned · nbg-cora · DVAE-EMB")
+    page.get_by_text("Found by search", exact=True).wait_for()
+    assert _found_cells_drawn(page) == 2
+    assert page.locator("[data-testid='stException']").count() == 0
