@@ -48,13 +48,15 @@ class Estimate:
     def half_width(self) -> float:
         return (self.high - self.low) / 2
 
-    def text(self, digits: int = 3) -> str:
-        """``mean ± half-width (n = k)``; ``mean (n = 1)`` without an interval."""
+    def text(self, digits: int = 3, with_n: bool = True) -> str:
+        """``mean ± half-width (n = k)``; ``mean (n = 1)`` without an interval; ``with_n=False``
+        leaves the count out (a table with an n column)."""
         if self.n == 0:
             return "—"
+        count = f" (n = {self.n})" if with_n else ""
         if self.n < 2:
-            return f"{self.mean:.{digits}f} (n = 1)"
-        return f"{self.mean:.{digits}f} ± {self.half_width:.{digits}f} (n = {self.n})"
+            return f"{self.mean:.{digits}f}{count}"
+        return f"{self.mean:.{digits}f} ± {self.half_width:.{digits}f}{count}"
 
 
 def estimate(values: Sequence[float], level: float = LEVEL) -> Estimate:

@@ -17,12 +17,7 @@ INTERVAL_NOTE = "mean ± half-width of the 95 % Student-t interval over model se
 
 
 def _cell(values: Sequence[float | None], scale: float = 1.0, digits: int = 3) -> str:
-    found = estimate([None if v is None else v * scale for v in values])
-    if found.n == 0:
-        return "—"
-    if found.n == 1:
-        return f"{found.mean:.{digits}f} (n = 1)"
-    return f"{found.mean:.{digits}f} ± {found.half_width:.{digits}f} (n = {found.n})"
+    return estimate([None if v is None else v * scale for v in values]).text(digits)
 
 
 def _metric(run: Path, key: str) -> float | None:

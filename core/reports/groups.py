@@ -77,12 +77,7 @@ METRIC_COLUMNS = (("recon_accuracy", "Recon %", 100, 2), ("validity", "Valid %",
 
 
 def _cell(values: list[float], scale: float, digits: int) -> str:
-    found = estimate([v * scale for v in values])
-    if found.n == 0:
-        return "—"
-    if found.n == 1:
-        return f"{found.mean:.{digits}f}"
-    return f"{found.mean:.{digits}f} ± {found.half_width:.{digits}f}"
+    return estimate([v * scale for v in values]).text(digits, with_n=False)
 
 
 def group_metrics_table(groups: Groups) -> Report | None:

@@ -69,7 +69,7 @@ def inspect(space_name: str, runs: list) -> None:
         st.warning(f"`{key}` is not an architecture of {space_name}.")
         return
     st.markdown(f"**{key}** · {row['ops']} · {space.objective_name} {row['accuracy']:.4f}")
-    st.plotly_chart(charts.reconstructions(runs, key)[0], key="latent_cells", theme=None)
+    st.plotly_chart(charts.reconstructions(runs, key)[0], key="latent_cells", theme=None, width="content")
     st.slider("Neighbours", 1, 50, key="neighbours_k")
     labels = state.run_labels(runs)
     for column, run in zip(st.columns(len(runs)), runs):

@@ -30,7 +30,7 @@ def _show_walk(run: Run, make: Callable[[], object], prefix: str) -> None:
     if report is None:
         st.info(f"**{state.plain(run.name)}** has no model.pt yet.")
     else:
-        st.plotly_chart(report[0], key=f"{prefix}_{run.path}", theme=None)
+        st.plotly_chart(report[0], key=f"{prefix}_{run.path}", theme=None, width="content")  # cells: one pixel per unit
 
 
 st.title("Smoothness")
