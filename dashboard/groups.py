@@ -18,17 +18,16 @@ def run_groups(runs: list[Run]) -> dict[str, list[Run]]:
     """The seed groups of at least two runs among ``runs`` (``core.groups``: runs that differ
     only in their seed), each keyed ``group::<first run's path>``, members in seed order (a
     repeated seed is kept once)."""
-    from core.groups.group import settings_of
+    from core.groups.group import group_key
 
     found: dict[tuple, dict[int, Run]] = {}
     for run in runs:
         if run.status.broken:
             continue
         try:
-            settings = settings_of(run.config)
+            key = group_key(run.config)
         except OpEmbedError:
             continue
-        key = tuple(sorted((k, repr(v)) for k, v in settings.items()))
         found.setdefault(key, {}).setdefault(run.config.train.seed, run)
     groups = {}
     for members in found.values():

@@ -107,6 +107,11 @@ def differences(a: dict[str, Any], b: dict[str, Any], ignore: Iterable[str] = ()
     return [(k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)]
 
 
+def group_key(config: RunConfig) -> tuple:
+    """What runs of one seed group share, hashable: their sorted settings (:func:`settings_of`)."""
+    return tuple(sorted((k, repr(v)) for k, v in settings_of(config).items()))
+
+
 def group_runs(run_dirs: Sequence[Path]) -> list[SeedGroup]:
     """The seed groups of ``run_dirs`` (their configs read; a run whose config does not read
     raises ``RunFileError``), in the order of each group's first run."""
@@ -114,9 +119,8 @@ def group_runs(run_dirs: Sequence[Path]) -> list[SeedGroup]:
     settings: dict[tuple, dict[str, Any]] = {}
     for run_dir in run_dirs:
         config = load_run_config(Path(run_dir))
-        found = settings_of(config)
-        key = tuple(sorted((k, repr(v)) for k, v in found.items()))
-        settings.setdefault(key, found)
+        key = group_key(config)
+        settings.setdefault(key, settings_of(config))
         members.setdefault(key, []).append((config.train.seed, Path(run_dir)))
     names = {key: base_name(found) for key, found in settings.items()}
     clashing = {name for name in names.values() if list(names.values()).count(name) > 1}
