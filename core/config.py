@@ -13,6 +13,8 @@ GCNOrder = Literal["sequential", "synchronous"]
 Precision = Literal["fp32", "bf16"]
 Schedule = Literal["plateau", "cosine", "constant"]
 Split = Literal["train", "all"]
+MessageSource = Literal["state", "type"]
+GraphState = Literal["last", "sum"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,25 @@ class ModelConfig:
     gcn_levels: int = 3  # gcn: graph-convolution levels (the reference's 3)
     gcn_order: GCNOrder = "sequential"  # gcn: "sequential" (the reference: within a level nodes update in
     # index order, reading lower-index neighbours' states of this level) or "synchronous" (plain GCN)
+    # dvae only: the three changes of the D-VAE reference's DVAE_BN (its model for Bayesian networks), on by
+    # default for bn-asia (core.spaces.base.SearchSpace.dvae_bn); a config.json without them reads as D-VAE
+    messages: MessageSource = "state"  # what a node sends its successors through the gate: "state" (D-VAE: its
+    # hidden state) or "type" (DVAE_BN: its type's features, one-hot or learned), in encoder and decoder alike
+    graph_state: GraphState = "last"  # "last" (D-VAE: the encoder reads the output node, the decoder's type MLP the
+    # last node) or "sum" (DVAE_BN: the encoder sums the nodes between input and output, the decoder every node so far)
+    edge_reads_initial: bool = False  # the edge MLP also reads h0 = tanh(W z) (DVAE_BN: type messages cut h0 off)
+
+
+# The D-VAE reference's DVAE_BN (its model for Bayesian networks) as ModelConfig fields: what `train
+# --dvae-bn` sets, and a space with ``dvae_bn`` (bn-asia) by default. Its messages carry no vertex id.
+DVAE_BN_OPTIONS: dict[str, Any] = {"messages": "type", "graph_state": "sum", "edge_reads_initial": True,
+                                   "vertex_ids": False}
+
+
+def uses_bn_options(config: ModelConfig) -> bool:
+    """Whether ``config`` turns on any of DVAE_BN's options (``messages``, ``graph_state``,
+    ``edge_reads_initial``; ``vertex_ids`` is D-VAE's own)."""
+    return config.messages != "state" or config.graph_state != "last" or config.edge_reads_initial
 
 
 @dataclass(frozen=True)

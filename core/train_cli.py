@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import get_args
 
 from . import runs
-from .config import PRESETS, Encoding, GCNOrder, ModelConfig
+from .config import DVAE_BN_OPTIONS, PRESETS, Encoding, GCNOrder, ModelConfig
 from .errors import OpEmbedError
 from .spaces import get_space
 from .models.encodings import encoding_class
@@ -24,7 +24,8 @@ from .validation import (
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``train`` (``--data-dir`` and ``--device`` are added by the caller)."""
-    parser.add_argument("--space", required=True, help="enas6 | nbg-<dataset> (e.g. nbg-cora)")
+    parser.add_argument("--space", required=True,
+                        help="enas6 | nbg-<dataset> (e.g. nbg-cora) | bn-asia (D-VAE's Bayesian networks)")
     parser.add_argument("--model", choices=list(MODELS), default="dvae",
                         help="; ".join(f"{name}: {spec.summary}" for name, spec in MODELS.items())
                              + " (default: %(default)s)")
@@ -32,6 +33,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--out", required=True, type=Path, help="run directory to write")
     parser.add_argument("--resume", action="store_true", help="continue a killed run from its last checkpoint")
+    parser.add_argument("--dvae-bn", action=argparse.BooleanOptionalAction, default=None,
+                        help="--model dvae as the D-VAE reference's DVAE_BN: nodes send their types' messages, "
+                             "not their states, the graph state sums the nodes, the edge MLP reads h0, no vertex "
+                             "ids (default: on for bn-asia, off elsewhere)")
     parser.add_argument("--embedding-dim", type=int, default=3,
                         help="size of learned embeddings (default 3, the paper's)")
     parser.add_argument("--init-embeddings-from", type=Path, default=None,
@@ -88,6 +93,9 @@ def check_train_arguments(args: argparse.Namespace) -> None:
                         ("--gcn-levels", args.gcn_levels)):
         require_at_least(flag, value, 1)
     check_model_encoding(args.model, args.encoding)
+    if getattr(args, "dvae_bn", None) and args.model != "dvae":
+        raise OpEmbedError(f"--dvae-bn --model {args.model}: DVAE_BN's options are --model dvae's\n"
+                           "  fix: leave --dvae-bn out, or use --model dvae")
     require_positive("--lr", args.lr)
     for flag, value in (("--warmup-epochs", args.warmup_epochs), ("--grad-clip", args.grad_clip),
                         ("--beta", args.beta), ("--kl-warmup-epochs", args.kl_warmup_epochs),
@@ -158,7 +166,17 @@ def check_warm_start(args: argparse.Namespace, space: SearchSpace) -> None:
 
 def training_node_order(args: argparse.Namespace, space: SearchSpace) -> str:
     """``--node-order``, else a resumed run's own, else canonical for NAS-Bench-Graph and
-    stored for ENAS (whose chain allows one order only). A resumed run keeps its order."""
+    stored for ENAS (whose chain allows one order only). A resumed run keeps its order.
+
+    A space with ``single_order`` (bn-asia) trains on its stored order only: ``--node-order
+    canonical`` is one line naming the reason (exit status 2), before anything is read. There
+    every variable appears once, so the canonical rule, which breaks ties between nodes sharing
+    a decoder state, has nothing to break; and its search over every topological order (up to
+    40,320 per network) would take hours on the table for nothing.
+    """
+    if args.node_order == "canonical" and space.single_order is not None:
+        raise OpEmbedError(f"--node-order canonical: {space.name} trains on its stored order only: "
+                           f"{space.single_order}\n  fix: leave --node-order out")
     saved = None
     if args.resume and (args.out / runs.CONFIG).exists():
         saved = runs.load_run_config(args.out).node_order
@@ -215,6 +233,28 @@ def train_seeds_main(args: argparse.Namespace) -> None:
         train_main(seed_args)
 
 
+def train_model_config(args: argparse.Namespace, space: SearchSpace) -> ModelConfig:
+    """The ``ModelConfig`` of a new run: the preset's sizes unless overridden, and DVAE_BN's
+    options (:data:`core.config.DVAE_BN_OPTIONS`) for ``--model dvae`` where ``--dvae-bn`` or,
+    without the flag, the space (``SearchSpace.dvae_bn``: bn-asia) asks for them."""
+    preset = PRESETS[args.preset]
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    dvae_bn = args.model == "dvae" and pick(getattr(args, "dvae_bn", None), space.dvae_bn)
+    return ModelConfig(
+        num_node_types=space.num_node_types,
+        max_nodes=space.max_nodes,
+        hidden_dim=pick(args.hidden_dim, preset.hidden_dim),
+        latent_dim=pick(args.latent_dim, preset.latent_dim),
+        bidirectional=preset.bidirectional and not args.unidirectional,
+        encoding=args.encoding,
+        embedding_dim=args.embedding_dim,
+        model=args.model,
+        gcn_levels=args.gcn_levels,
+        gcn_order=args.gcn_order,
+        **(DVAE_BN_OPTIONS if dvae_bn else {}),
+    )
+
+
 def train_main(args: argparse.Namespace) -> None:
     """``python -m core train``: check every flag, then train (or resume) the run."""
     if getattr(args, "seeds", None) is not None:
@@ -231,19 +271,7 @@ def train_main(args: argparse.Namespace) -> None:
     node_order = training_node_order(args, space)
     table = node_ordered_table(space, space.load(args.data_dir), node_order, args.data_dir)
     preset = PRESETS[args.preset]
-    pick = lambda value, default: default if value is None else value  # noqa: E731
-    model_config = ModelConfig(
-        num_node_types=space.num_node_types,
-        max_nodes=space.max_nodes,
-        hidden_dim=pick(args.hidden_dim, preset.hidden_dim),
-        latent_dim=pick(args.latent_dim, preset.latent_dim),
-        bidirectional=preset.bidirectional and not args.unidirectional,
-        encoding=args.encoding,
-        embedding_dim=args.embedding_dim,
-        model=args.model,
-        gcn_levels=args.gcn_levels,
-        gcn_order=args.gcn_order,
-    )
+    model_config = train_model_config(args, space)
     train_config = preset.train_config(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, beta=args.beta, eps_scale=args.eps_scale,
         schedule=args.schedule, warmup_epochs=args.warmup_epochs, grad_clip=args.grad_clip,

@@ -130,10 +130,15 @@ class GraphDecoder:
         weight_earlier, self.weight_new, self.bias_first = model.edge_first_layer()
         self.zero_table = gru_from_zero(self.table, self.bias_hh)  # T x H: a new node's state before any edge
         self.zero_projected = F.linear(self.zero_table, self.weight_new)  # T x 4H: its W_b h
-        # a final state feeds its message (2H), the edge MLP as an earlier node (4H) and the
-        # next node's type MLP (2H): one GEMM
-        self.final_weight = torch.cat([model.message_forward.state_weight(), weight_earlier,
-                                       model.add_vertex[0].weight])  # 8H x H
+        # a final state feeds its message (2H; none where nodes send their types), the edge MLP
+        # as an earlier node (4H) and the next node's type MLP (2H): one GEMM
+        self.type_messages = model.type_messages
+        message_rows = [] if self.type_messages else [model.message_forward.state_weight()]
+        self.final_weight = torch.cat([*message_rows, weight_earlier, model.add_vertex[0].weight])  # 8H (6H) x H
+        self.message_width = 0 if self.type_messages else message_rows[0].shape[0]
+        if self.type_messages:  # T x 2H: the gate's and mapper's part of every type (DVAE_BN)
+            self.type_projection = model.message_forward.type_projection(model.op_encoder.table())
+        self.initial_part: Tensor | None = None  # L x 4H, W_c h0 where the edge MLP reads h0 (DVAE_BN)
 
         B, N = self.batch_size, self.max_nodes
         self.out_op_ids = torch.full((B, N), PAD_TYPE, dtype=torch.long, device=self.device)
@@ -153,6 +158,7 @@ class GraphDecoder:
         """Decode every position. Returns the graphs on the CPU."""
         N = self.max_nodes
         h0 = torch.tanh(self.model.fc_init(self.z))  # B x H
+        self.initial_part = self.model.initial_edge_part(h0)
         state = gru_cell(self.table[START_TYPE].expand(self.batch_size, -1), h0, self.weight_hh, self.bias_hh)
         type_hidden = self._finalise(state, 0)
         for v in range(1, N):
@@ -177,14 +183,18 @@ class GraphDecoder:
     def _finalise(self, state: Tensor, position: int) -> Tensor:
         """Record the message and ``W_a h + b`` of final states ``L x H`` at ``position``.
         Returns the type MLP's hidden layer on them, ``L x 2H``."""
-        H = self.model.config.hidden_dim
-        out = F.linear(state, self.final_weight)  # L x 8H
-        self.messages.append(self.model.message_forward.from_projection(out[:, : 2 * H], position))
-        self.first_earlier.append(out[:, 2 * H : 6 * H] + self.bias_first)
+        H, m = self.model.config.hidden_dim, self.message_width
+        out = F.linear(state, self.final_weight)  # L x 8H (6H with type messages)
+        if self.type_messages:
+            self.messages.append(self.model.message_forward.at(self.type_projection, self.op_ids[:, position], position))
+        else:
+            self.messages.append(self.model.message_forward.from_projection(out[:, :m], position))
+        first = out[:, m : m + 4 * H] + self.bias_first
+        self.first_earlier.append(first if self.initial_part is None else first + self.initial_part)
         if self.model.sums_decoder_states:  # the graph state is the sum of the states so far
             self.state_sum = state if self.state_sum is None else self.state_sum + state
             return torch.relu(self.model.add_vertex[0](self.state_sum))
-        return torch.relu(out[:, 6 * H :] + self.model.add_vertex[0].bias)
+        return torch.relu(out[:, m + 4 * H :] + self.model.add_vertex[0].bias)
 
     def _choose_types(self, position: int, type_hidden: Tensor) -> Tensor:
         """The type of the node at ``position`` (not the output node) in each live graph, ``L``."""
@@ -278,6 +288,8 @@ class GraphDecoder:
         self.first_earlier = [earlier[keep] for earlier in self.first_earlier]
         if self.state_sum is not None:
             self.state_sum = self.state_sum[keep]
+        if self.initial_part is not None:
+            self.initial_part = self.initial_part[keep]
         return state[keep]
 
     def _replay_draws(self, first: int) -> None:

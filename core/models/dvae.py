@@ -37,6 +37,16 @@ What makes it fast without changing the maths:
   per node, and every (k, v) pair is scored in one pass after the node loop (edge scores
   never feed back into the recurrence under teacher forcing).
 
+DVAE_BN, the reference's model for Bayesian networks, is three options of this class
+(``core.config.DVAE_BN_OPTIONS``, on for new bn-asia runs), not another class:
+``messages="type"``: a node sends the gated message of its type's features, not of its state
+(encoder and decoder), so an encoder direction is one batched GRU call
+(:meth:`DVAE._propagate_types`); ``graph_state="sum"``: the encoder sums the states of the
+nodes between input and output, the decoder's type MLP reads the sum of every state so far;
+``edge_reads_initial``: the edge MLP reads ``[h_k, h_v, h0]`` (type messages cut ``z`` off
+after the input node). The reference narrows that MLP to ``3H -> H -> 1``; it keeps D-VAE's
+``4H`` here, so one edge path serves both.
+
 Where the parts live: the GRU step and the gated message in
 :mod:`core.models.message_passing`, decoding (:class:`DecodedGraphs`, its CPU and CUDA paths)
 in :mod:`core.models.decoding`, the operation encoder in :mod:`core.models.op_encoder`.
@@ -50,11 +60,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig
+from ..config import ModelConfig, uses_bn_options
 from ..spaces.constraints import DecodeConstraints
 from .decoding import DecodedGraphs, GraphDecoder
 from .deferred_weight import DeferredWeight
-from .message_passing import GatedMessage, gru_cell, gru_from_zero
+from .message_passing import GatedMessage, TypeMessage, gru_cell, gru_from_zero
 from .op_encoder import OpEncoder, make_op_encoder
 
 
@@ -106,6 +116,7 @@ class DVAE(VariationalModel):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
+        self.type_messages = config.messages == "type"  # nodes send their types' messages (DVAE_BN), not states'
         T, H, Z = config.num_node_types, config.hidden_dim, config.latent_dim
         self.op_encoder: OpEncoder = make_op_encoder(config.encoding, T, config.embedding_dim)
         self._build_encoder()  # and message_forward, shared with the decoder
@@ -115,7 +126,11 @@ class DVAE(VariationalModel):
         self.fc_init = nn.Linear(Z, H)
         self.decoder = nn.GRUCell(self.op_encoder.output_dim, H)
         self.add_vertex = nn.Sequential(nn.Linear(H, 2 * H), nn.ReLU(), nn.Linear(2 * H, T))
-        self.add_edge = nn.Sequential(nn.Linear(2 * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
+        edge_inputs = 3 if config.edge_reads_initial else 2  # [h_k, h_v] (D-VAE) or [h_k, h_v, h0] (DVAE_BN)
+        self.add_edge = nn.Sequential(nn.Linear(edge_inputs * H, 4 * H), nn.ReLU(), nn.Linear(4 * H, 1))
+        if type(self) is not DVAE and uses_bn_options(config):
+            raise ValueError(f"{type(self).__name__}: messages, graph_state and edge_reads_initial are options of "
+                             "--model dvae only")
 
     # what a node with a final state sends on, built as ``message_class(H, N, vertex_ids)``:
     # D-VAE's gated message, or (DVAEAtt) an attention value and score
@@ -128,14 +143,19 @@ class DVAE(VariationalModel):
         N, H, E = config.max_nodes, config.hidden_dim, self.op_encoder.output_dim
         self.encoder_forward = nn.GRUCell(E, H)
         self.encoder_backward = nn.GRUCell(E, H) if config.bidirectional else None
-        self.message_forward = self.message_class(H, N, config.vertex_ids)  # shared with the decoder
-        self.message_backward = self.message_class(H, N, config.vertex_ids) if config.bidirectional else None
+        make_message = (lambda: TypeMessage(E, H, N, config.vertex_ids)) if self.type_messages else (
+            lambda: self.message_class(H, N, config.vertex_ids))  # DVAE_BN's type messages, or message_class
+        self.message_forward = make_message()  # shared with the decoder
+        self.message_backward = make_message() if config.bidirectional else None
         self.graph_unify = nn.Linear(2 * H, H) if config.bidirectional else None
 
     # ------------------------------------------------------------------ helpers
-    # the decoder's graph state, from which the next node's type is predicted: the last
-    # node's state (D-VAE), or the sum of every node's state so far (the GCN reference)
-    sums_decoder_states: bool = False
+    @property
+    def sums_decoder_states(self) -> bool:
+        """The decoder's graph state, from which the next node's type is predicted: the last
+        node's state (D-VAE), or the sum of every node's state so far (``graph_state="sum"``,
+        DVAE_BN; :class:`~core.models.gcn_dvae.GCNDVAE` always sums, as its reference)."""
+        return self.config.graph_state == "sum"
 
     def type_graph_states(self, node_states: Tensor) -> Tensor:
         """``B x N x H`` final decoder states -> ``B x (N-1) x H``: row ``v`` is the graph
@@ -149,10 +169,19 @@ class DVAE(VariationalModel):
         return F.linear(self.op_encoder.table(), cell.weight_ih, cell.bias_ih)
 
     def edge_first_layer(self) -> tuple[Tensor, Tensor, Tensor]:
-        """Split the edge MLP's first layer: ``W_a`` (earlier node), ``W_b`` (new node), bias."""
+        """Split the edge MLP's first layer: ``W_a`` (earlier node), ``W_b`` (new node), bias
+        (``W_c``, on ``h0``, is :meth:`initial_edge_part`)."""
         H = self.config.hidden_dim
         layer = self.add_edge[0]
-        return layer.weight[:, :H], layer.weight[:, H:], layer.bias
+        return layer.weight[:, :H], layer.weight[:, H : 2 * H], layer.bias
+
+    def initial_edge_part(self, h0: Tensor) -> Tensor | None:
+        """``W_c h0`` (``B x 4H``), the edge MLP's first layer on ``h0`` (``B x H``), where it
+        reads ``h0`` (``edge_reads_initial``); else ``None``."""
+        if not self.config.edge_reads_initial:
+            return None
+        H = self.config.hidden_dim
+        return F.linear(h0, self.add_edge[0].weight[:, 2 * H :])
 
     def edge_logits(self, first_earlier: Tensor, projected_new: Tensor) -> Tensor:
         """Edge logit from ``W_a h_k + b`` and ``W_b h_new`` (each ``... x 4H``)."""
@@ -183,16 +212,43 @@ class DVAE(VariationalModel):
             visited.append(v)
         return states  # type: ignore[return-value]
 
+    def _propagate_types(self, cell: nn.GRUCell, message: TypeMessage, op_ids: Tensor, adjacency: Tensor,
+                         reverse: bool) -> Tensor:
+        """One encoder direction with type messages (DVAE_BN): every node at once, since no
+        state feeds another. Returns the node states, ``B x N x H``."""
+        gates = F.embedding(op_ids, self.input_gates(cell))  # B x N x 3H
+        messages = message.of_nodes(message.type_projection(self.op_encoder.table()), op_ids)  # B x N x H
+        links = adjacency if reverse else adjacency.transpose(1, 2)  # B x N x N: row v reads its successors / parents
+        incoming = torch.bmm(links.to(messages.dtype), messages)  # B x N x H
+        return gru_cell(gates, incoming, cell.weight_hh, cell.bias_hh)
+
+    def _direction(self, reverse: bool, op_ids: Tensor, adjacency: Tensor) -> Tensor:
+        """The node states of one encoder direction, ``B x N x H``."""
+        cell, message = ((self.encoder_backward, self.message_backward) if reverse
+                         else (self.encoder_forward, self.message_forward))
+        if self.type_messages:
+            return self._propagate_types(cell, message, op_ids, adjacency, reverse)
+        return torch.stack(self._propagate(cell, message, op_ids, adjacency, reverse), 1)
+
+    def _graph_state(self, states: Tensor, num_nodes: Tensor, reverse: bool) -> Tensor:
+        """``B x N x H`` node states of one direction -> ``B x H``: the sum over the nodes
+        between input and output (``graph_state="sum"``), else the output node's forward
+        state or the input node's backward state (D-VAE)."""
+        if self.config.graph_state == "sum":
+            position = torch.arange(states.shape[1], device=states.device)
+            inner = (position >= 1) & (position < (num_nodes - 1).unsqueeze(1))  # B x N
+            return (states * inner.unsqueeze(-1).to(states.dtype)).sum(1)
+        if reverse:
+            return states[:, 0]
+        last = (num_nodes - 1).view(-1, 1, 1).expand(-1, 1, states.shape[-1])  # B x 1 x H
+        return states.gather(1, last).squeeze(1)
+
     def encode(self, op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor) -> tuple[Tensor, Tensor]:
         """Encode a dense batch. Returns ``mu`` and ``logvar``, each ``B x latent_dim``."""
-        forward_list = self._propagate(self.encoder_forward, self.message_forward, op_ids, adjacency, reverse=False)
-        forward_states = torch.stack(forward_list, 1)  # B x N x H
-        last = (num_nodes - 1).view(-1, 1, 1).expand(-1, 1, forward_states.shape[-1])  # B x 1 x H
-        graph_state = forward_states.gather(1, last).squeeze(1)  # B x H: the output node's state
+        graph_state = self._graph_state(self._direction(False, op_ids, adjacency), num_nodes, reverse=False)  # B x H
         if self.config.bidirectional:
-            backward_list = self._propagate(self.encoder_backward, self.message_backward, op_ids, adjacency,
-                                            reverse=True)
-            graph_state = self.graph_unify(torch.cat([graph_state, backward_list[0]], -1))  # B x H
+            backward = self._graph_state(self._direction(True, op_ids, adjacency), num_nodes, reverse=True)
+            graph_state = self.graph_unify(torch.cat([graph_state, backward], -1))  # B x H
         return self.fc_mu(graph_state), self.fc_logvar(graph_state)
 
     # ------------------------------------------------------------------ loss
@@ -206,13 +262,12 @@ class DVAE(VariationalModel):
         weight_hh, bias_hh = DeferredWeight(self.decoder.weight_hh), self.decoder.bias_hh
         # a new node's state before any edge comes in depends on its type alone
         zero_table = gru_from_zero(table, bias_hh)  # T x H
-        message_weight = DeferredWeight(self.message_forward.state_weight())
-        weight_earlier, weight_new, bias_first = self.edge_first_layer()
+        send = self._teacher_forced_messages(op_ids)
 
         h0 = torch.tanh(self.fc_init(z))  # B x H
         state = gru_cell(gates[:, 0], h0, weight_hh, bias_hh)
         states = [state]
-        messages = [self.message_forward(state, 0, message_weight)]
+        messages = [send(state, 0)]
         edge_states_all = []  # per v: E_v x H, the new node's states after each true incoming edge
         pair_rows = []  # per v: B x v, the row scoring edge k -> v: edge state, or (after the loop) a type
         pair_from_type = []  # per v: B x v, True where that row is the state before any edge
@@ -242,9 +297,33 @@ class DVAE(VariationalModel):
             edge_states_all.append(edge_states)
             edge_offset += edge_rows.numel()
             states.append(state)
-            messages.append(self.message_forward(state, v, message_weight))
+            messages.append(send(state, v))
 
-        node_states = torch.stack(states, 1)  # B x N x H
+        # the new node's state scoring edge k -> v: one of the E edge states, else its type's row of zero_table
+        weight_new = self.edge_first_layer()[1]
+        projected_new = torch.cat([F.linear(torch.cat(edge_states_all, 0), weight_new),
+                                   F.linear(zero_table, weight_new)])  # (E + T) x 4H: W_b h_new
+        from_type = torch.cat(pair_from_type, 1)  # B x P, pairs ordered by v then k
+        rows = torch.cat(pair_rows, 1) + from_type * edge_offset  # B x P: types follow the E edge rows
+        return self._teacher_forced_terms(torch.stack(states, 1), projected_new, rows, h0, op_ids, adjacency,
+                                          num_nodes)
+
+    def _teacher_forced_messages(self, op_ids: Tensor):
+        """How a node sends under teacher forcing: ``(state B x H, position) -> B x H``, from
+        its state (D-VAE) or, read from one table, its type (DVAE_BN)."""
+        if self.type_messages:
+            sent = self.message_forward.of_nodes(self.message_forward.type_projection(self.op_encoder.table()),
+                                                 op_ids)  # B x N x H
+            return lambda state, position: sent[:, position]
+        message_weight = DeferredWeight(self.message_forward.state_weight())
+        return lambda state, position: self.message_forward(state, position, message_weight)
+
+    def _teacher_forced_terms(self, node_states: Tensor, projected_new: Tensor, rows: Tensor, h0: Tensor,
+                              op_ids: Tensor, adjacency: Tensor, num_nodes: Tensor) -> tuple[Tensor, Tensor]:
+        """Type NLL and edge BCE from the final decoder states (``B x N x H``) and, for every
+        pair ``(k, v)``, the row (``rows``: ``B x P``) of ``projected_new`` (``R x 4H``) that is
+        ``W_b`` of the new node's state when edge ``k -> v`` is scored."""
+        B, N = op_ids.shape
         mask = torch.arange(N, device=op_ids.device).unsqueeze(0) < num_nodes.unsqueeze(1)  # B x N
 
         # types: node v's type is predicted from node v-1's final state
@@ -254,12 +333,11 @@ class DVAE(VariationalModel):
 
         # edges: every (k, v), k < v, in one pass
         pair_k, pair_v = _pair_index(N, op_ids.device)
+        weight_earlier, _, bias_first = self.edge_first_layer()
         first_earlier = F.linear(node_states, weight_earlier, bias_first)  # B x N x 4H
-        # W_b h_new: one GEMM over every edge state, and a T-row table for the states before any edge
-        projected_new = torch.cat([F.linear(torch.cat(edge_states_all, 0), weight_new),
-                                   F.linear(zero_table, weight_new)])  # (E + T) x 4H
-        from_type = torch.cat(pair_from_type, 1)  # B x P, pairs ordered by v then k
-        rows = torch.cat(pair_rows, 1) + from_type * edge_offset  # B x P: types follow the E edge rows
+        initial = self.initial_edge_part(h0)  # B x 4H, or None
+        if initial is not None:
+            first_earlier = first_earlier + initial.unsqueeze(1)
         logits = self.edge_logits(first_earlier.index_select(1, pair_k),
                                   projected_new.index_select(0, rows.reshape(-1)).view(B, -1, projected_new.shape[-1]))  # B x P
         targets = adjacency[:, pair_k, pair_v]  # B x P

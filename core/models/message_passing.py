@@ -1,7 +1,8 @@
 """The recurrent pieces of D-VAE's asynchronous message passing, shared by its encoder and
 decoder: a GRU step with the input transform precomputed (the input of a node depends only
 on its type, so that transform is a ``T x 3H`` table), the same step from a zero state
-without a GEMM, and the gated message a node sends to its successors.
+without a GEMM, and the gated message a node sends to its successors: of its state (D-VAE,
+:class:`GatedMessage`) or of its type (DVAE_BN, :class:`TypeMessage`).
 """
 
 from __future__ import annotations
@@ -86,3 +87,53 @@ class GatedMessage(nn.Module):
             projected = projected + self.weight[:, H + position]
         gate = torch.sigmoid(projected[:, :H] + self.bias)
         return gate * projected[:, H:]
+
+
+class TypeMessage(nn.Module):
+    """``sigmoid(W_g [x, e_v] + b_g) * (W_m [x, e_v])`` with ``x`` the features of the sender's
+    TYPE (a row of the operation encoder's table), not its state: DVAE_BN's message
+    (``ModelConfig.messages = "type"``). A node's state then depends on its own type and its
+    parents' types only, so an encoder pass needs no recurrence over the nodes.
+
+    Gate and mapper share one ``2H x (E + N)`` weight, as :class:`GatedMessage`; the mapper
+    has no bias. The reference's ``DVAE_BN`` passes no vertex id (``vertex_ids=False``).
+
+    Args:
+        feature_dim: ``E``, the operation encoder's output size.
+        hidden_dim: ``H``.
+        max_nodes: ``N``.
+        vertex_ids: add the one-hot position of the sender.
+    """
+
+    def __init__(self, feature_dim: int, hidden_dim: int, max_nodes: int, vertex_ids: bool):
+        super().__init__()
+        self.feature_dim, self.hidden_dim, self.vertex_ids = feature_dim, hidden_dim, vertex_ids
+        in_dim = feature_dim + (max_nodes if vertex_ids else 0)
+        gate = nn.Linear(in_dim, hidden_dim)
+        mapper = nn.Linear(in_dim, hidden_dim, bias=False)
+        self.weight = nn.Parameter(torch.cat([gate.weight.data, mapper.weight.data], 0))  # 2H x (E+N)
+        self.bias = nn.Parameter(gate.bias.data.clone())  # H
+
+    def type_projection(self, features: Tensor) -> Tensor:
+        """``T x E`` type features -> ``T x 2H``: ``W [x, 0]`` of every type (gate rows, then mapper)."""
+        return F.linear(features, self.weight[:, : self.feature_dim])
+
+    def of_nodes(self, projection: Tensor, op_ids: Tensor) -> Tensor:
+        """The message of every node: ``projection`` (``T x 2H``, :meth:`type_projection`),
+        ``op_ids`` ``B x N`` (a padding id reads type 0; padding sends along no edge).
+        Returns ``B x N x H``."""
+        projected = F.embedding(op_ids.clamp_min(0), projection)  # B x N x 2H
+        if self.vertex_ids:
+            projected = projected + self.weight[:, self.feature_dim : self.feature_dim + op_ids.shape[1]].T  # N x 2H
+        return self._gated(projected)
+
+    def at(self, projection: Tensor, types: Tensor, position: int) -> Tensor:
+        """The messages of nodes of ``types`` (``L``) at ``position``. Returns ``L x H``."""
+        projected = F.embedding(types.clamp_min(0), projection)  # L x 2H
+        if self.vertex_ids:
+            projected = projected + self.weight[:, self.feature_dim + position]
+        return self._gated(projected)
+
+    def _gated(self, projected: Tensor) -> Tensor:
+        H = self.hidden_dim
+        return torch.sigmoid(projected[..., :H] + self.bias) * projected[..., H:]

@@ -109,7 +109,8 @@ def _check_model_payload(path: Path, payload: Any) -> dict:
 
 
 MODEL_FIELDS_CHECKED = ("num_node_types", "max_nodes", "hidden_dim", "latent_dim", "bidirectional", "vertex_ids",
-                        "encoding", "embedding_dim", "model", "gcn_levels", "gcn_order")
+                        "encoding", "embedding_dim", "model", "gcn_levels", "gcn_order", "messages", "graph_state",
+                        "edge_reads_initial")
 
 
 def model_mismatch(payload: dict, config: dict) -> str | None:

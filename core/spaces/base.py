@@ -115,6 +115,9 @@ class SearchSpace:
     max_nodes: int = 0  # N: nodes of the largest graph, input and output included
     objective_name: str = "accuracy"  # what y is, for axis labels
     test_name: str | None = None  # what y_test is, or None
+    dvae_bn: bool = False  # a new --model dvae run turns on DVAE_BN's options (core.config.DVAE_BN_OPTIONS)
+    single_order: str | None = None  # why the space trains on its stored node order only (train refuses
+    # --node-order canonical), or None where core.spaces.node_order's canonical order applies
 
     @property
     def node_type_names(self) -> list[str]:
