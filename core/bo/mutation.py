@@ -55,10 +55,13 @@ def mutations(graph: Graph, num_node_types: int) -> list[tuple[str, Graph]]:
 
 def neighbours(space: SearchSpace, graph: Graph) -> list[tuple[str, Graph]]:
     """The valid one-step neighbours of ``graph`` as ``(key, graph)``, one per distinct key
-    (first found), without the parent's own key."""
+    (first found), without the parent's own key; the space's own ``mutations(graph)`` where
+    it has one (bn-asia: :func:`core.bn.edge_moves.edge_moves`)."""
     parent = space.key(graph.op_ids, graph.adjacency, graph.num_nodes)
     found: dict[str, Graph] = {}
-    for _, child in mutations(graph, space.num_node_types):
+    own = getattr(space, "mutations", None)  # a space's own operator (bn-asia: an edge added, removed or reversed)
+    children = own(graph) if callable(own) else mutations(graph, space.num_node_types)
+    for _, child in children:
         if space.is_valid(child.op_ids, child.adjacency, child.num_nodes):
             key = space.key(child.op_ids, child.adjacency, child.num_nodes)
             if key != parent and key not in found:

@@ -8,6 +8,10 @@ maps one data unit to one pixel, so a label measured to fit its box fits it on s
 in an exported file. By default a cell runs top to bottom (input on top), which keeps an
 ENAS chain narrow enough for a single column of a paper: at 8.5 cm its labels print at
 ≥ 7 pt (:func:`label_points`).
+
+A space whose input and output nodes only close its graph format (``draws_input_output =
+False``: bn-asia, where they feed the parentless variables and collect the childless ones)
+is drawn without them: a Bayesian network appears as itself, its variables' names in the boxes.
 """
 
 from __future__ import annotations
@@ -45,6 +49,16 @@ def node_labels(space: SearchSpace, op_ids, num_nodes: int) -> list[str]:
     """The operation name of each real node (``?`` for a type the space does not know)."""
     names = space.node_type_names
     return [names[t] if 0 <= t < len(names) else "?" for t in (int(v) for v in np.asarray(op_ids)[: int(num_nodes)])]
+
+
+def drawn_graph(space: SearchSpace, graph: Graph) -> Graph:
+    """What a drawing of ``graph`` shows: the graph, or without its input and output nodes
+    where the space does not draw them (``space.draws_input_output``)."""
+    n = int(graph.num_nodes)
+    if space.draws_input_output or n < 3:
+        return graph
+    inner = slice(1, n - 1)
+    return Graph(np.asarray(graph.op_ids)[inner], np.asarray(graph.adjacency)[inner, inner], n - 2)
 
 
 def cell_figure(space: SearchSpace, op_ids, adjacency, num_nodes: int, title: str = "",
@@ -89,7 +103,7 @@ def cells_row(space: SearchSpace, graphs: Sequence[Graph], titles: Sequence[str]
         One subplot per cell (axes ``x``, ``x2``, ...), every box the same width (the
         widest label of the figure), one pixel per data unit.
     """
-    items = list(graphs)
+    items = [drawn_graph(space, graph) for graph in graphs]
     if not items:
         return style_figure(go.Figure(), title or "no graphs")
     titles = [str(t) for t in titles] if titles is not None else []

@@ -118,6 +118,7 @@ class SearchSpace:
     dvae_bn: bool = False  # a new --model dvae run turns on DVAE_BN's options (core.config.DVAE_BN_OPTIONS)
     single_order: str | None = None  # why the space trains on its stored node order only (train refuses
     # --node-order canonical), or None where core.spaces.node_order's canonical order applies
+    draws_input_output: bool = True  # cell drawings show the input and output nodes (core.figures.cells)
 
     @property
     def node_type_names(self) -> list[str]:
@@ -182,6 +183,12 @@ class SearchSpace:
         rows = [None if key is None or table is None else table.row_of(key) for key in keys]
         objective = np.array([np.nan if row is None else float(table.y[row]) for row in rows], dtype=np.float64)
         return Scores(keys, np.array([key is not None for key in keys], dtype=bool), objective)
+
+    def random_graphs(self, count: int, rng: np.random.Generator) -> list[Graph] | None:
+        """``count`` valid graphs from the space's own generator, or ``None`` where it has
+        none (every space but bn-asia: its table is the space, or all it can score), so
+        random search samples the table."""
+        return None
 
     def decode_constraints(self) -> DecodeConstraints:
         """The rules opt-in ``--constrained`` decoding enforces: here, complete graphs only."""

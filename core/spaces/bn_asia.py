@@ -27,10 +27,14 @@ import numpy as np
 
 from core.bn.asia import ASIA_NAMES
 from core.bn.bic import is_acyclic
+from core.bn.edge_moves import KINDS as EDGE_MOVES
+from core.bn.edge_moves import edge_moves
+from core.bn.random_dags import random_dags, smallest_first_order
 from core.data_dir import BN_ASIA_FILE, resolve_data_dir
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, Scores, SearchSpace
-from core.spaces.bn_asia_data import asia_file_table, asia_scorer, random_network_table
-from core.spaces.bn_format import NUM_NODES, adjacency_of_key, keys_of, variable_adjacency, variables_in_order
+from core.spaces.bn_asia_data import OFFLINE_NETWORKS, asia_file_table, asia_scorer, random_network_table
+from core.spaces.bn_format import (NUM_NODES, NUM_VARIABLES, adjacency_of_key, dvae_arrays, keys_of,
+                                   variable_adjacency, variables_in_order)
 from core.spaces.graph import Graph
 
 
@@ -59,6 +63,8 @@ class BnAsiaSpace(SearchSpace):
     # take hours on 50,000 networks for nothing.
     single_order = ("every variable appears once, so no two nodes share a decoder state and the canonical "
                     "order has nothing to fix (an offline network is stored in its one smallest-first order)")
+    draws_input_output = False  # a network is drawn over its variables: input and output only close D-VAE's format
+    mutation_kinds = EDGE_MOVES  # BO's evolution: one edge added, removed or reversed (mutations), never a cycle
 
     # -- data -----------------------------------------------------------------------------
     def data_path(self, data_dir: str | Path | None = None) -> Path:
@@ -136,3 +142,28 @@ class BnAsiaSpace(SearchSpace):
                 keys[row] = key
             objective[rows] = asia_scorer().networks(networks)
         return Scores(keys, valid, objective)
+
+    # -- search ---------------------------------------------------------------------------
+    def mutations(self, graph: Graph) -> list[tuple[str, Graph]]:
+        """Every network one edge move from ``graph``'s (an edge added, removed or reversed,
+        never a cycle: :func:`core.bn.edge_moves.edge_moves`), as ``(kind, graph)`` in the
+        smallest-first order; BO's evolution mutates with it (``core.bo.mutation``)."""
+        network = variable_adjacency(np.asarray(graph.op_ids)[None, :NUM_NODES],
+                                     np.asarray(graph.adjacency)[None, :NUM_NODES, :NUM_NODES])[0]
+        moves = edge_moves(network)
+        if not moves:
+            return []
+        return [(kind, child) for (kind, _), child in zip(moves, self.graphs_of(np.stack([m for _, m in moves])))]
+
+    def random_graphs(self, count: int, rng: np.random.Generator) -> list[Graph]:
+        """``count`` random networks from the offline dataset's generator
+        (:func:`core.bn.random_dags.random_dags`, edge probability
+        ``OFFLINE_NETWORKS.edge_probability``), repeats possible: what random search draws in
+        decode mode, over every network rather than the table's."""
+        return self.graphs_of(random_dags(count, NUM_VARIABLES, OFFLINE_NETWORKS.edge_probability, rng))
+
+    @staticmethod
+    def graphs_of(networks: np.ndarray) -> list[Graph]:
+        """``A x V x V`` networks as D-VAE-format graphs, each in its smallest-first order."""
+        op_ids, adjacency = dvae_arrays(networks, smallest_first_order(networks))
+        return [Graph(op_ids[i], adjacency[i], NUM_NODES) for i in range(len(networks))]
