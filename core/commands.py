@@ -226,7 +226,7 @@ def quality_main(args) -> None:
 
 
 def add_recon_bound_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--space", required=True, help="enas6 | nbg-<dataset>")
+    p.add_argument("--space", required=True, help="enas6 | nbg-<dataset> | bn-asia")
     p.add_argument("--split", choices=["all", "train", "test"], default="all")
     p.add_argument("--order", choices=["stored", "canonical", "both"], default="both",
                    help="the node order of the cells: as the table stores them, the canonical order "
@@ -236,12 +236,18 @@ def add_recon_bound_arguments(p: argparse.ArgumentParser) -> None:
 
 def recon_bound_main(args) -> None:
     from .recon_bound import recon_bound
+    from .spaces import get_space
     from .spaces.node_order import apply_node_order
 
+    orders = ("stored", "canonical") if args.order == "both" else (args.order,)
+    single_order = get_space(args.space).single_order  # bn-asia: its stored order only (train_cli.training_node_order)
+    if single_order is not None and args.order == "canonical":
+        raise OpEmbedError(f"--order canonical: {args.space} has its stored order only: {single_order}\n"
+                           "  fix: pass --order stored")
     space, table = load_space(args.space, args.data_dir)
     if args.split != "all":
         table = table.subset(table.indices(args.split))
-    for order in (("stored", "canonical") if args.order == "both" else (args.order,)):
+    for order in orders if single_order is None else ("stored",):
         result = recon_bound(apply_node_order(table, order, space.max_nodes), space.max_nodes)
         print(f"{space.name} ({args.split}, {order} order, {result.graphs} graphs): type collisions "
               f"{100 * result.type_collisions:.2f} %, early-END risk {100 * result.end_collisions:.2f} %, edge "
