@@ -23,7 +23,7 @@ from core.errors import OpEmbedError  # `core` and `dashboard` import as install
 from dashboard import state
 from dashboard.discovery import BROKEN
 
-st.set_page_config(page_title="OpEmbed", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="OpEmbed", page_icon="🕸️", layout="wide")  # an emoji favicon is drawn in the page; a :material: one is fetched from fonts.gstatic.com
 state.init_state()
 
 STATUS_MARK = {"complete": "", "missing metrics": " · no metrics", "training": " · training", BROKEN: " · broken"}

@@ -150,17 +150,51 @@ BROKEN_KINDS = {
     "bad-embeddings-truncated": ("embeddings.json", _truncate),
     "bad-checkpoint-truncated": ("checkpoint.pt", _checkpoint_truncated),
     "bad-config-link-outside": ("config.json", _link_outside),
+    "bad-smoothness-types": ("smoothness.json", lambda p: p.write_text(json.dumps(
+        {"spearman_edit": "high", "knn_spread_ratio": [1, 2], "knn_edit_ratio": None}))),
 }
 
 
+def _latents_nan(path: Path) -> None:
+    frame = pd.read_parquet(path)
+    frame.loc[0, "mu_0"] = np.nan
+    frame.loc[1, "mu_1"] = np.inf
+    frame.to_parquet(path, index=False)
+
+
+def _latents_without_y(path: Path) -> None:
+    pd.read_parquet(path).drop(columns="y").to_parquet(path, index=False)
+
+
+def _bo_values_as_strings(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"method": "dvae", "seed": 0, "rounds": [
+        {"keys": ["0"], "values": ["0.8"], "status": ["new"], "tests": [None]}]}))
+
+
+# run name -> (file, how it is damaged) of files whose damage shows only when a page reads
+# them (discovery does not read these values): every page still opens with no exception
+DAMAGED_VALUES = {
+    "odd-history-header-only": ("history.csv", lambda p: p.write_text("epoch,loss\n")),
+    "odd-latents-nan": ("latents.parquet", _latents_nan),
+    "odd-latents-no-y": ("latents.parquet", _latents_without_y),
+    "odd-bo-strings": ("bo/dvae-seed0.json", _bo_values_as_strings),
+}
+# a folder name that would be an image fetched from a non-loopback address, were it Markdown
+MARKDOWN_IMAGE_NAME = "z-![t](http:10.255.255.1:8799)"  # sorts after the good pair
+
+
 def build_broken_runs(root: Path) -> Path:
-    """``root`` with the complete ``cora-onehot`` / ``cora-learned`` pair and one learned run
-    per entry of ``BROKEN_KINDS``, damaged as it says."""
+    """``root`` with the complete ``cora-onehot`` / ``cora-learned`` pair, one learned run per
+    entry of ``BROKEN_KINDS`` and of ``DAMAGED_VALUES``, damaged as it says, and a good run
+    named :data:`MARKDOWN_IMAGE_NAME`."""
     write_run(root / "cora-onehot", "onehot", seed=1)
     write_run(root / "cora-learned", "learned", seed=2)
-    for seed, (name, (file, damage)) in enumerate(BROKEN_KINDS.items(), start=10):
+    kinds = {**BROKEN_KINDS, **DAMAGED_VALUES}
+    for seed, (name, (file, damage)) in enumerate(kinds.items(), start=10):
         run = write_run(root / name, "learned", seed=seed)
         damage(run / file)
+    write_run(root / MARKDOWN_IMAGE_NAME, "learned", seed=40)
     return root
 
 
