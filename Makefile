@@ -15,7 +15,7 @@ $(BIN)/activate: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --quiet --no-deps -e .
 	touch $(BIN)/activate
 
-.PHONY: setup dashboard test chromium
+.PHONY: setup dashboard test chromium docs
 setup: $(BIN)/activate
 
 # Private wherever it is started: .streamlit/config.toml is read from the working directory
@@ -32,3 +32,8 @@ chromium:
 
 test: setup chromium
 	$(BIN)/python -m pytest -q
+
+# The documentation site in site/ (docs/, mkdocs.yml); tests/test_docs.py builds it as well.
+# `$(BIN)/mkdocs serve` serves it at http://127.0.0.1:8000, rebuilt on every edit.
+docs: setup
+	$(BIN)/mkdocs build --strict
