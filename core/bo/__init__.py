@@ -8,14 +8,17 @@ One concept per module:
 * :mod:`.decoding`: latent points to architectures, ranked by votes over stochastic decodes.
 * :mod:`.posterior_models`, :mod:`.acquisition`: believer batches of LogEI on the sparse GP
   (the paper protocol's).
-* :mod:`.mutation`: one-step neighbours of a graph.
-* :mod:`.methods`: ``dvae``, ``random-prior``, ``random-search``, ``evolution``.
+* :mod:`.mutation`: one-step neighbours of a graph; :mod:`.neighbourhood`: the canonical
+  neighbourhood of a table's cells (a function of the key).
+* :mod:`.methods`: ``dvae``, ``dvae-local`` (the GP over the best cells' neighbourhood, on
+  the latents or on :mod:`.features`), ``random-prior``, ``random-search``, ``evolution``.
 * :mod:`.history`, :mod:`.loop`: queries so far; the resumable round loop.
 * :mod:`.protocols`: what is labelled at the start (``few-label``, ``paper``).
 * :mod:`.exact_gp`, :mod:`.batch`: the few-label surrogate and its diverse batches.
 * :mod:`.regions`, :mod:`.redraw`: where decode mode looks; re-drawing observed decodes.
 * :mod:`.summary`: curves and the summary table; :mod:`.race`: the per-budget race and
-  regret; :mod:`.cli`: the commands.
+  regret; :mod:`.conditional`: evolution's expectation from each seed's start, the race's
+  reference; :mod:`.cli`: the commands.
 """
 
 from __future__ import annotations

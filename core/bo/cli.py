@@ -17,9 +17,12 @@ import pandas as pd
 from .. import runs
 from ..errors import OpEmbedError
 from ..runs import atomic_write_csv
-from ..validation import check_output_dir, check_output_file, require_at_least, require_in_limits
+from ..validation import check_output_dir, check_output_file, require_at_least, require_at_most, require_in_limits
 from ..spaces import get_space
-from .config import BATCH_RULES, GP_REFITS, METHODS, MODES, PROTOCOLS, REGIONS, SURROGATES, BOConfig
+from .config import (
+    BATCH_RULES, FEATURES, GP_REFITS, LOCAL_DEPTHS, METHODS, MODES, POOL_ONLY, PROTOCOLS, REGIONS, SURROGATES, BOConfig,
+    methods_of,
+)
 from .oracle import oracle_target
 from .protocols import default_protocol
 from .race import (
@@ -31,7 +34,7 @@ from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
 def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int = 10,
                    mode: str | None = None, oracle: str | None = None, device: str = "auto",
                    data_dir: Path | None = None, resume: bool = True, progress: bool = True,
-                   config: BOConfig = BOConfig()) -> list[Path]:
+                   config: BOConfig = BOConfig(), conditional_runs: int = 0) -> list[Path]:
     """Run every method for seeds ``0 .. seeds-1`` on one trained run.
 
     Args:
@@ -47,9 +50,11 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         progress: show progress bars.
         config: protocol, rounds, batch size, decode attempts, GP and acquisition settings
             (``config.protocol`` is used as it is; :func:`run_protocol` gives a space's default).
+        conditional_runs: then this many evolution searches from each seed's start
+            (:mod:`core.bo.conditional`, the race's reference); 0: none.
 
     Returns:
-        The result files, ``RUN/bo/<method>-seed<S>.json``.
+        The result files, ``RUN/bo/<method>-seed<S>.json`` (then ``RUN/bo/conditional/...``).
 
     Raises:
         RunDirError: the run lacks ``model.pt``, ``config.json`` or ``latents.parquet``.
@@ -60,11 +65,14 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         ...                config=BOConfig(rounds=2, batch_size=10, protocol="few-label", init=16))
     """
     from ..devices import resolve_device  # torch and BoTorch, from here on
+    from .conditional import run_conditional
     from .loop import result_path, run_search
     from .methods import make_method
+    from .methods.dvae_local import check_local
+    from .mutation import has_operator
     from .problem import load_problem
 
-    names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    names = methods_of(methods, mode) if isinstance(methods, str) else list(methods)
     for name in names:
         if name not in METHODS:
             raise ValueError(f"unknown BO method {name!r}; choose from all, {', '.join(METHODS)}")
@@ -73,12 +81,21 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
     problem = load_problem(run_dir, mode=mode, oracle=oracle, decode_attempts=config.decode_attempts,
                            data_dir=data_dir, device=resolved,
                            need_decoder=any(method.uses_decoder for method in chosen))
+    if methods == "all" and not has_operator(problem.space):  # "all": the methods that apply
+        kept = [i for i, name in enumerate(names) if name not in POOL_ONLY]
+        names, chosen = [names[i] for i in kept], [chosen[i] for i in kept]
+    for name in names:
+        if name in POOL_ONLY:
+            check_local(problem, config.features)  # before any search starts
     paths = []
     for name, method in zip(names, chosen):
         for seed in range(int(seeds)):
             path = result_path(run_dir, name, seed)
             run_search(problem, method, seed, config, path, resume=resume, progress=progress)
             paths.append(path)
+    if conditional_runs:
+        paths += run_conditional(problem, config, range(int(seeds)), conditional_runs, run_dir, resume=resume,
+                                 progress=progress)
     return paths
 
 
@@ -87,7 +104,8 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = BOConfig()
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="trained run directories")
     parser.add_argument("--method", default="all", choices=["all", *METHODS],
-                        help="search method (default: all)")
+                        help="search method; all: every one that applies (dvae-local only in pool mode) "
+                             "(default: all)")
     parser.add_argument("--rounds", type=int, default=defaults.rounds, help="BO rounds (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
                         help="queries per round (default: %(default)s)")
@@ -137,6 +155,21 @@ def add_bo_arguments(parser: argparse.ArgumentParser) -> None:
                         help="acquisition ascents per batch point, decode mode (default: %(default)s)")
     parser.add_argument("--raw-samples", type=int, default=defaults.raw_samples,
                         help="random points seeding those restarts (default: %(default)s)")
+    parser.add_argument("--local-parents", type=int, default=defaults.local_parents,
+                        help="dvae-local: the best observed cells whose mutation neighbourhoods are the candidates "
+                             "(default: %(default)s)")
+    parser.add_argument("--local-depth", type=int, choices=LOCAL_DEPTHS, default=defaults.local_depth,
+                        help="dvae-local: mutations from a parent cell (default: %(default)s)")
+    parser.add_argument("--local-candidates", type=int, default=defaults.local_candidates,
+                        help="dvae-local: most candidates per round, the best parents' nearest first "
+                             "(default: %(default)s)")
+    parser.add_argument("--features", choices=FEATURES, default=defaults.features,
+                        help="dvae-local: the GP's inputs, the run's latent means or the cells' operations one-hot "
+                             "and upper-triangular adjacency (exact GP only) (default: %(default)s)")
+    parser.add_argument("--conditional-runs", type=int, default=0,
+                        help="then this many evolution searches from each seed's start cells (RUN/bo/conditional/): "
+                             "the race pairs each seed with their mean; the race asks for at least 50 "
+                             "(default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -155,6 +188,33 @@ def check_bo_arguments(args: argparse.Namespace) -> None:
     require_in_limits({"--rounds": args.rounds, "--seeds": args.seeds, "--init": args.init,
                        "--gp-inducing": args.gp_inducing, "--gp-iterations": args.gp_iterations,
                        "--decode-attempts": args.decode_attempts, "--batch-size": args.batch_size})
+    require_at_least("--local-parents", args.local_parents, 1)
+    require_at_least("--local-candidates", args.local_candidates, 1)
+    require_at_least("--conditional-runs", args.conditional_runs, 0)
+    require_at_most("--local-parents", args.local_parents, 10_000)
+    require_at_most("--local-candidates", args.local_candidates, 100_000)
+    require_at_most("--conditional-runs", args.conditional_runs, 1_000)
+    if args.method == "dvae-local" and args.mode == "decode":
+        raise OpEmbedError("--method dvae-local --mode decode: dvae-local picks among the table's cells and never "
+                           "decodes\n  fix: drop --mode decode (pool is the default), or use --method dvae")
+    if args.features != "latent" and args.method != "dvae-local":  # the other methods' files stay as they were
+        raise OpEmbedError(f"--features {args.features}: only dvae-local reads it, not --method {args.method}\n"
+                           "  fix: pass --method dvae-local, or drop --features")
+    if args.features != "latent" and args.surrogate == "sparse":
+        raise OpEmbedError(f"--features {args.features} --surrogate sparse: the one-hot features need the exact GP\n"
+                           "  fix: drop --surrogate sparse (few-label's exact GP is the default on nbg)")
+
+
+def check_local_spaces(method: str, space_names: list[str]) -> None:
+    """``--method dvae-local`` on a run whose space has no mutation operator: one line."""
+    from .mutation import has_operator
+
+    if method != "dvae-local":
+        return
+    for name in space_names:
+        if not has_operator(get_space(name)):
+            raise OpEmbedError(f"--method dvae-local: {name} has no mutation operator, so its cells have no "
+                               "neighbours\n  fix: use --method dvae")
 
 
 def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None) -> BOConfig:
@@ -166,6 +226,8 @@ def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None)
         surrogate=args.surrogate, region=args.region, batch_rule=args.batch_rule, max_redraws=args.max_redraws,
         decode_attempts=args.decode_attempts, gp_inducing=args.gp_inducing, gp_iterations=args.gp_iterations,
         gp_refit=args.gp_refit, num_restarts=args.num_restarts, raw_samples=args.raw_samples,
+        local_parents=args.local_parents, local_depth=args.local_depth, local_candidates=args.local_candidates,
+        features=args.features,
     ).resolved()
 
 
@@ -177,13 +239,20 @@ def bo_main(args: argparse.Namespace) -> int:
     resolve_device(args.device)
     configs = []
     for run_dir in args.runs:  # every run readable and writable before the first search starts
-        configs.append(bo_config_from_args(args, runs.load_config(run_dir)["space"]))
+        space_name = runs.load_config(run_dir)["space"]
+        configs.append(bo_config_from_args(args, space_name))
+        if args.features != "latent" and configs[-1].surrogate != "exact":
+            raise OpEmbedError(f"--features {args.features}: {run_dir} searches with the sparse GP ({configs[-1].protocol} "
+                               "protocol), and the one-hot features need the exact GP\n"
+                               "  fix: pass --surrogate exact")
+        check_local_spaces(args.method, [space_name])
         check_output_dir(Path(run_dir) / runs.BO_DIR, "RUN")
         runs.read_latents(run_dir)
     for run_dir, config in zip(args.runs, configs):
         paths = run_bo_command(run_dir, methods=args.method, seeds=args.seeds, mode=args.mode,
                                oracle=args.oracle, device=args.device, data_dir=args.data_dir,
-                               resume=args.resume, progress=not args.quiet, config=config)
+                               resume=args.resume, progress=not args.quiet, config=config,
+                               conditional_runs=args.conditional_runs)
         print(f"{run_dir}: {len(paths)} result files in {Path(run_dir) / 'bo'} ({config.protocol} protocol)")
     queries = args.rounds * args.batch_size
     print(race_markdown(race_frame(args.runs, tuple(b for b in BUDGETS if b < queries) + (queries,))))

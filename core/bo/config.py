@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..config import GP_INDUCING, GP_ITERATIONS, GP_LR
 
-METHODS = ["dvae", "random-prior", "random-search", "evolution"]
+METHODS = ["dvae", "dvae-local", "random-prior", "random-search", "evolution"]
+POOL_ONLY = ["dvae-local"]  # methods that pick among the table's cells and never decode
 MODES = ["pool", "decode"]
 GP_REFITS = ["variational", "full"]
 # paper: D-VAE's protocol, the training split is labelled at the start (about 90 % of the space).
@@ -17,6 +18,8 @@ SURROGATES = ["exact", "sparse"]  # exact: BoTorch SingleTaskGP; sparse: core.gp
 REGIONS = ["trust-region", "quantile", "box"]  # where decode mode looks (core.bo.regions)
 BATCH_RULES = ["believer", "qlognei"]  # how the exact GP fills a batch (core.bo.batch)
 OUTPUT_WARPS = ["copula", "none"]  # the exact GP's y: normal scores of the ranks, or y itself
+FEATURES = ["latent", "onehot-adjacency"]  # dvae-local's GP inputs (core.bo.features)
+LOCAL_DEPTHS = [1, 2]  # dvae-local: mutations from a parent cell
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,15 @@ class BOConfig:
     acq_maxiter: int = 20  # L-BFGS iterations per batch point (decode mode, sparse)
     population: int = 50  # regularised evolution: population size
     tournament: int = 10  # regularised evolution: tournament (sample) size
+    local_parents: int = 10  # dvae-local: the best observed cells whose neighbourhoods are the candidates
+    local_depth: int = 1  # dvae-local: mutations from a parent (LOCAL_DEPTHS)
+    local_candidates: int = 2000  # dvae-local: most candidates per round (nearest first, see core.bo.neighbourhood)
+    features: str = "latent"  # dvae-local: the GP's inputs (FEATURES)
 
     def __post_init__(self):
         for name in ("rounds", "batch_size", "init", "decode_attempts", "gp_inducing", "num_restarts",
-                     "raw_samples", "population", "tournament", "pool_prune", "candidates"):
+                     "raw_samples", "population", "tournament", "pool_prune", "candidates", "local_parents",
+                     "local_candidates"):
             if getattr(self, name) < 1:
                 raise ValueError(f"BOConfig.{name} must be at least 1, got {getattr(self, name)}")
         if self.max_redraws < 0:
@@ -64,10 +72,11 @@ class BOConfig:
         if not 0.0 <= self.quantile < 0.5:
             raise ValueError(f"BOConfig.quantile must be in [0, 0.5), got {self.quantile}")
         for name, allowed in (("protocol", PROTOCOLS), ("surrogate", SURROGATES), ("region", REGIONS),
-                              ("batch_rule", BATCH_RULES), ("output_warp", OUTPUT_WARPS), ("gp_refit", GP_REFITS)):
+                              ("batch_rule", BATCH_RULES), ("output_warp", OUTPUT_WARPS), ("gp_refit", GP_REFITS),
+                              ("local_depth", LOCAL_DEPTHS), ("features", FEATURES)):
             optional = name in ("surrogate", "region") and getattr(self, name) is None
             if getattr(self, name) not in allowed and not optional:
-                raise ValueError(f"BOConfig.{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+                raise ValueError(f"BOConfig.{name} must be one of {', '.join(map(str, allowed))}, got {getattr(self, name)!r}")
         if self.protocol == "few-label" and self.init < 2:
             raise ValueError("BOConfig.init must be at least 2 for the few-label protocol")
         if self.tournament > self.population:
@@ -79,3 +88,11 @@ class BOConfig:
         return dataclasses.replace(
             self, surrogate=self.surrogate or ("exact" if few else "sparse"),
             region=self.region or ("trust-region" if few else "box"))
+
+
+def methods_of(method: str, mode: str | None) -> list[str]:
+    """The methods ``--method`` names: one, or for ``all`` every method that applies in the
+    mode (``None``: pool; decode mode leaves out :data:`POOL_ONLY`)."""
+    if method != "all":
+        return [method]
+    return [name for name in METHODS if not (mode == "decode" and name in POOL_ONLY)]

@@ -2,8 +2,9 @@
 
 A result file ``RUN/bo/<method>-seed<S>.json`` holds::
 
-    format, method, seed, config (BOConfig, resolved), problem (space, mode, oracle,
-    protocol, start_keys, space_best, top10_value, top100_value, ...),
+    format, method, seed, start_seed (the seed whose start it began from), config (BOConfig,
+    resolved), problem (space, mode, oracle, protocol, start_keys, space_best, top10_value,
+    top100_value, ...),
     train_best (the start's best: key, value, test, rank), rounds_requested, complete,
     rounds: one record per finished round:
         round, seconds, keys, values, tests, ranks, status, points (latent methods), graphs,
@@ -75,11 +76,12 @@ def score_proposal(problem: BOProblem, proposal: Proposal, observed: dict[str, E
     return record
 
 
-def _new_file(problem: BOProblem, method: Method, seed: int, config: BOConfig) -> dict:
+def _new_file(problem: BOProblem, method: Method, seed: int, config: BOConfig, start_seed: int | None = None) -> dict:
     return {
         "format": FORMAT,
         "method": method.name,
         "seed": int(seed),
+        "start_seed": int(seed if start_seed is None else start_seed),
         "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
         "problem": problem.describe(),
         "train_best": problem.train_best(),
@@ -90,10 +92,12 @@ def _new_file(problem: BOProblem, method: Method, seed: int, config: BOConfig) -
 
 
 def _check_resumable(path: Path, saved: dict, fresh: dict) -> None:
-    """Raise when a saved file belongs to a different experiment than the new call."""
+    """Raise when a saved file belongs to a different experiment than the new call. A setting
+    the saved file lacks (written before it existed) counts as its default."""
     comparable = {k: v for k, v in fresh["config"].items() if k != "rounds"}
     saved_config = {k: v for k, v in saved.get("config", {}).items() if k != "rounds"}
-    differences = [k for k in comparable if saved_config.get(k) != comparable[k]]
+    defaults = BOConfig()
+    differences = [k for k in comparable if saved_config.get(k, getattr(defaults, k)) != comparable[k]]
     for field in ("space", "mode", "oracle", "protocol", "start_keys"):
         if saved.get("problem", {}).get(field) != fresh["problem"][field]:
             differences.append(field)
@@ -107,7 +111,7 @@ def _check_resumable(path: Path, saved: dict, fresh: dict) -> None:
 
 
 def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, path: Path,
-               resume: bool = True, progress: bool = False) -> dict:
+               resume: bool = True, progress: bool = False, start_seed: int | None = None) -> dict:
     """Run (or continue) one search of ``config.rounds`` rounds and write it to ``path``.
 
     Args:
@@ -119,6 +123,8 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
         resume: continue an existing file with the same settings (a finished file with at
             least ``config.rounds`` rounds is left as it is); ``False`` starts over.
         progress: show a bar over rounds.
+        start_seed: the seed whose few-label start the search begins from (default ``seed``):
+            :mod:`core.bo.conditional` runs many searches from one seed's start.
 
     Returns:
         The result file's content.
@@ -128,8 +134,8 @@ def run_search(problem: BOProblem, method: Method, seed: int, config: BOConfig, 
     """
     path = Path(path)
     config = config.resolved()
-    problem = problem.with_start(config.protocol, config.init, seed)
-    data = _new_file(problem, method, seed, config)
+    problem = problem.with_start(config.protocol, config.init, seed if start_seed is None else start_seed)
+    data = _new_file(problem, method, seed, config, start_seed)
     if resume and path.exists():
         saved = runs.load_bo_result(path)
         _check_resumable(path, saved, data)

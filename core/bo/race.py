@@ -7,10 +7,17 @@ the budget:
 * its regret to the best of the space (``problem.space_best`` of the result file);
 * its rank in the space, ties by value at :data:`core.bo.oracle.RANK_TOLERANCE`;
 * the share of seeds that found a top-10 and a top-100 cell;
-* a paired Wilcoxon signed-rank test (``scipy.stats.wilcoxon``, two-sided, pairs by seed)
-  of the best found against ``evolution``'s, with the mean paired difference.
+* a paired Wilcoxon signed-rank test (``scipy.stats.wilcoxon``, two-sided) of the best found
+  against evolution's, with the mean paired difference and its standard error. The pair of
+  a seed is, where the run has them (:mod:`core.bo.conditional`), the mean of the
+  evolution searches from that seed's own start cells: evolution's conditional expectation
+  given the start (``reference`` = ``conditional``; a seed whose start has none is left
+  unpaired). Otherwise it is the one evolution search of the same seed (``seed``).
 
 Only ``new`` queries count: never the start's labels, never a duplicate.
+
+Example:
+    >>> print(race_wide_markdown(compact_race(race_frame([Path("runs/nbg-cora-learned")]))))
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import wilcoxon
 
+from .conditional import load_conditional, start_key
 from .summary import load_results
 
 BUDGETS = (50, 100, 200, 500)  # queries after which the race is reported
@@ -73,13 +81,28 @@ def paired_wilcoxon(best: dict[int, float | None], reference: dict[int, float | 
     return float(differences.mean()), float(wilcoxon(differences).pvalue), len(seeds)
 
 
+def conditional_means(group: list[dict], conditional: dict, budget: int) -> dict[int, tuple[float, int]]:
+    """Seed -> (mean best within ``budget``, searches averaged) of the conditional evolution
+    searches (``conditional``: :func:`core.bo.conditional.load_conditional`) from each
+    search's start; seeds whose start has no search that reached the budget are left out."""
+    means = {}
+    for result in group:
+        found = [at[0] for r in conditional.get(start_key(result), []) if (at := at_budget(r, budget)) is not None
+                 and at[0] is not None]
+        if found:
+            means[result["seed"]] = (float(np.mean(found)), len(found))
+    return means
+
+
 def race_frame(run_dirs: list[Path], budgets: tuple[int, ...] = BUDGETS) -> pd.DataFrame:
     """One row per run, method and budget (columns in the module docstring).
 
     Columns:
         run, space, protocol, mode, method, budget, seeds, best_mean, best_se, regret_mean,
         regret_se, rank_mean, rank_median, top10_share, top100_share, vs_reference (mean paired
-        difference to evolution), p_value (Wilcoxon), pairs, space_best.
+        difference to evolution), vs_reference_se, p_value (Wilcoxon), pairs, reference
+        (``conditional`` or ``seed``), reference_runs (evolution searches per paired seed, mean),
+        space_best.
 
     Example:
         >>> print(race_markdown(race_frame([Path("runs/nbg-cora-learned")])))
@@ -89,19 +112,24 @@ def race_frame(run_dirs: list[Path], budgets: tuple[int, ...] = BUDGETS) -> pd.D
         groups: dict[str, list[dict]] = {}
         for result in load_results(run_dir):
             groups.setdefault(result["method"], []).append(result)
+        conditional = load_conditional(run_dir)
         for budget in budgets:
             at = {method: {r["seed"]: at_budget(r, budget) for r in group} for method, group in groups.items()}
-            reference = {s: v[0] for s, v in at.get(REFERENCE, {}).items() if v is not None}
+            by_seed = {s: (v[0], 1) for s, v in at.get(REFERENCE, {}).items() if v is not None}
             for method, group in groups.items():
                 reached = {seed: found for seed, found in at[method].items() if found is not None}
-                if reached:
-                    rows.append(_race_row(run_dir, group[0], method, budget, reached,
-                                          None if method == REFERENCE else reference))
+                if not reached:
+                    continue
+                reference = None if method == REFERENCE else \
+                    conditional_means(group, conditional, budget) if conditional else by_seed
+                rows.append(_race_row(run_dir, group[0], method, budget, reached, reference,
+                                      "conditional" if conditional else "seed"))
     return pd.DataFrame(rows)
 
 
 def _race_row(run_dir: Path, first: dict, method: str, budget: int,
-              reached: dict[int, tuple[float | None, int | None]], reference: dict | None) -> dict:
+              reached: dict[int, tuple[float | None, int | None]], reference: dict[int, tuple[float, int]] | None,
+              kind: str) -> dict:
     problem = first["problem"]
     space_best = problem.get("space_best")
     best = [v for v, _ in reached.values()]
@@ -116,9 +144,16 @@ def _race_row(run_dir: Path, first: dict, method: str, budget: int,
     row["rank_median"] = float(np.median(ranks)) if ranks else float("nan")
     row["top10_share"] = sum(r <= 10 for r in ranks) / len(reached) if ranks else float("nan")
     row["top100_share"] = sum(r <= 100 for r in ranks) / len(reached) if ranks else float("nan")
-    delta, p_value, pairs = (float("nan"), float("nan"), 0) if reference is None else \
-        paired_wilcoxon({s: v for s, (v, _) in reached.items()}, reference)
-    row.update(vs_reference=delta, p_value=p_value, pairs=pairs)
+    delta, p_value, pairs, delta_se, runs = float("nan"), float("nan"), 0, float("nan"), float("nan")
+    if reference is not None:
+        best_by_seed = {s: v for s, (v, _) in reached.items()}
+        delta, p_value, pairs = paired_wilcoxon(best_by_seed, {s: v for s, (v, _) in reference.items()})
+        paired = [s for s in best_by_seed if best_by_seed[s] is not None and s in reference]
+        if paired:
+            delta_se = _mean_se([best_by_seed[s] - reference[s][0] for s in paired])[1]
+            runs = float(np.mean([reference[s][1] for s in paired]))
+    row.update(vs_reference=delta, vs_reference_se=delta_se, p_value=p_value, pairs=pairs,
+               reference=None if reference is None else kind, reference_runs=runs)
     return row
 
 
@@ -170,13 +205,22 @@ def versus_markdown(frame: pd.DataFrame, method: str = "dvae") -> str:
     return "\n".join(lines)
 
 
+def _reference_name(frame: pd.DataFrame) -> str:
+    """What the p values test against: evolution's search of the same seed, or its mean from
+    the seed's start (:mod:`core.bo.conditional`)."""
+    kinds = set(frame["reference"].dropna()) if "reference" in frame else set()
+    return f"{REFERENCE}'s start mean" if kinds == {"conditional"} else REFERENCE
+
+
 def race_wide_markdown(frame: pd.DataFrame) -> str:
     """The race as one row per run and method and one column per budget: the mean regret ±
-    its standard error, and the Wilcoxon p against evolution (``p < 0.05`` in bold) --
-    the layout of the README's race tables. Pass :func:`compact_race`'s frame to list the
-    shared baselines once."""
+    its standard error, the Wilcoxon p against evolution (``p < 0.05`` in bold; against its
+    conditional mean where the run has one, :mod:`core.bo.conditional`) and the share of
+    seeds that found a top-10 cell -- the layout of the README's race tables. Pass
+    :func:`compact_race`'s frame to list the shared baselines once."""
     budgets = sorted(frame["budget"].unique()) if not frame.empty else []
-    header = ["run", "method", "seeds", *[f"regret after {int(b)} (p vs {REFERENCE})" for b in budgets]]
+    versus = _reference_name(frame)
+    header = ["run", "method", "seeds", *[f"regret after {int(b)} (p vs {versus}) · top-10" for b in budgets]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for (run, method), part in frame.groupby(["run", "method"], sort=False):
         cells = [Path(run).name, method, str(int(part["seeds"].max()))]
@@ -188,7 +232,8 @@ def race_wide_markdown(frame: pd.DataFrame) -> str:
             row = row.iloc[0]
             text = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
             p_value = "" if pd.isna(row["p_value"]) else (f" (**{text}**)" if row["p_value"] < 0.05 else f" ({text})")
-            cells.append(f"{_number(row['regret_mean'], 4)} ± {_number(row['regret_se'], 4)}{p_value}")
+            cells.append(f"{_number(row['regret_mean'], 4)} ± {_number(row['regret_se'], 4)}{p_value}"
+                         f" · {_number(100 * row['top10_share'], 0)} %")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -202,8 +247,10 @@ def race_markdown(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "\n".join(lines + ["(no search has reached any of these budgets)"])
     for _, row in frame.sort_values("budget", kind="stable").iterrows():  # runs in the order given
+        conditional = row.get("reference") == "conditional"
         versus = "–" if pd.isna(row["vs_reference"]) else \
-            f"{row['vs_reference']:+.4f}, p = {_number(row['p_value'], 3)} (n = {int(row['pairs'])})"
+            f"{row['vs_reference']:+.4f}, p = {_number(row['p_value'], 3)} (n = {int(row['pairs'])}" + \
+            (f", mean of {_number(row['reference_runs'], 0)} runs per start)" if conditional else ")")
         cells = [Path(row["run"]).name, row["method"], str(int(row["budget"])), str(int(row["seeds"])),
                  f"{_number(row['best_mean'], 4)} ± {_number(row['best_se'], 4)}",
                  f"{_number(row['regret_mean'], 4)} ± {_number(row['regret_se'], 4)}",

@@ -122,6 +122,9 @@ class NasBenchGraphSpace(SearchSpace):
     max_nodes = NUM_NODES
     objective_name = "valid accuracy"
     test_name = "test accuracy"
+    # one-step mutations that can give a cell of the bench (core.bo.mutation): every operation
+    # has exactly one input, so adding or removing an edge (a "flip") never does
+    mutation_kinds = ("op", "move")
 
     def __init__(self, dataset: str = "cora"):
         if dataset not in NBG_DATASETS:

@@ -74,10 +74,10 @@ def smoothness_complete(run: Path, options: dict) -> bool:
 
 
 def bo_complete(run: Path, options: dict) -> bool:
-    from core.bo.config import METHODS
+    from core.bo.config import methods_of
     from core.bo.loop import result_path
 
-    methods = list(METHODS) if options["method"] == "all" else [options["method"]]
+    methods = methods_of(options["method"], options.get("mode"))  # "all": dvae-local in pool mode only
     for method in methods:
         for seed in range(int(options["seeds"])):
             path = result_path(run, method, seed)

@@ -97,3 +97,16 @@ def test_a_step_after_one_that_runs_again_runs_again(tmp_path):
     steps = (step("train"), step("evaluate", EVALUATE, ("train",)), step("bo", BO, ("evaluate",)))
     plan = SweepPlan(spec=None, out=tmp_path, cells=(CELL,), steps=steps)
     assert skipped_steps(plan) == {f"{CELL.name}/train"}  # bo is complete, but evaluate runs first
+
+
+def test_bo_all_in_decode_mode_needs_no_dvae_local(tmp_path):
+    """dvae-local never decodes, so `bo --method all --mode decode` writes none of its files."""
+    run = trained(tmp_path)
+    (run / runs.BO_DIR).mkdir()
+    methods = ("dvae", "random-prior", "random-search", "evolution")
+    for method in methods:
+        data = {"method": method, "seed": 0, "rounds": [{"values": [], "status": []}]}
+        (run / runs.BO_DIR / f"{method}-seed0.json").write_text(json.dumps(data))
+    every = {"method": "all", "seeds": 1, "rounds": 1}
+    assert is_complete(step("bo", {**every, "mode": "decode"}), tmp_path)
+    assert not is_complete(step("bo", {**every, "mode": None}), tmp_path)  # pool mode: dvae-local too

@@ -80,9 +80,11 @@ class DVAESearch(Method):
         return refit_variational(self._kernel_fits[key], X, y), X
 
     def propose(self, problem: BOProblem, history: History, batch_size: int, seed: int,
-                round_index: int) -> Proposal:
+                round_index: int, rows: np.ndarray | None = None) -> Proposal:
+        """The round's proposals; ``rows``: in pool mode, the candidate rows (default: every
+        unobserved one; ``dvae-local`` passes its neighbourhood)."""
         if self.config.surrogate == "exact":
-            return propose_exact(problem, history, self.config, batch_size, seed, round_index)
+            return propose_exact(problem, history, self.config, batch_size, seed, round_index, rows=rows)
         info: dict = {}
         started = time.perf_counter()
         gp, X = self._surrogate(problem, history, seed, round_index)
@@ -92,7 +94,7 @@ class DVAESearch(Method):
 
         started = time.perf_counter()
         if problem.mode == "pool":
-            rows = unobserved_rows(problem, history)
+            rows = unobserved_rows(problem, history) if rows is None else np.asarray(rows, dtype=np.int64)
             chosen = rows[propose_from_pool(gp, problem.latents[rows], batch_size, best_f)]
             info["acquisition_seconds"] = time.perf_counter() - started
             keys = [problem.table.keys[row] for row in chosen]

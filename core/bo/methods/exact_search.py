@@ -31,17 +31,23 @@ from ..regions import region_bounds, region_candidates, replay_trust_region
 from .base import Proposal, derived_seed, table_graphs, unobserved_rows
 
 
-def labelled_data(problem: BOProblem, history: History) -> tuple[np.ndarray, np.ndarray]:
+def labelled_data(problem: BOProblem, history: History,
+                  inputs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (``n x d`` latent points) and ``y`` (``n``) of every labelled architecture:
-    the start, then each query with a value, at its table latent mean where there is one."""
+    the start, then each query with a value, at its table latent mean where there is one.
+    ``inputs`` (``A x f``, one row per table row) replaces the latent means; every labelled
+    architecture must then be in the table (pool mode)."""
+    table_inputs = problem.latents if inputs is None else inputs
     rows = list(problem.train_rows)
-    X = [problem.latents[rows]]
+    X = [table_inputs[rows]]
     y = [problem.table.y[rows]]
     for query in history.queries:
         if query.value is None or query.status != "new":
             continue
         row = problem.key_rows.get(query.key)
-        X.append((problem.latents[row] if row is not None else query.point)[None])
+        if row is None and inputs is not None:
+            raise ValueError(f"{query.key}: not in the table, so it has no inputs")
+        X.append((table_inputs[row] if row is not None else query.point)[None])
         y.append(np.array([query.value]))
     return np.concatenate(X).astype(np.float64), np.concatenate(y).astype(np.float64)
 
@@ -54,18 +60,24 @@ def warp(y: np.ndarray, output_warp: str) -> np.ndarray:
 
 
 def propose_exact(problem: BOProblem, history: History, config: BOConfig, batch_size: int, seed: int,
-                  round_index: int) -> Proposal:
+                  round_index: int, rows: np.ndarray | None = None, features: np.ndarray | None = None) -> Proposal:
     """The round's proposals (see the module docstring), computed on one CPU thread (small
-    matrices; the machine is shared)."""
+    matrices; the machine is shared).
+
+    Args:
+        rows: pool mode: the candidate rows (default: every unobserved one).
+        features: pool mode: ``A x f`` GP inputs of every table row in the unit cube, in place
+            of the latent means (``core.bo.features``); ``None``: the latent means.
+    """
     with torch_threads(1):
-        return _propose(problem, history, config, batch_size, seed, round_index)
+        return _propose(problem, history, config, batch_size, seed, round_index, rows, features)
 
 
 def _propose(problem: BOProblem, history: History, config: BOConfig, batch_size: int, seed: int,
-             round_index: int) -> Proposal:
+             round_index: int, rows: np.ndarray | None = None, features: np.ndarray | None = None) -> Proposal:
     started = time.perf_counter()
-    X, y = labelled_data(problem, history)
-    unit = to_unit(X, problem.lower, problem.upper)
+    X, y = labelled_data(problem, history, features)
+    unit = to_unit(X, problem.lower, problem.upper) if features is None else X
     round_seed = derived_seed(seed, round_index)
     gp, model = fit_exact_gp(unit, warp(y, config.output_warp), seed=round_seed)
     best_f = observed_incumbent(gp)
@@ -73,14 +85,17 @@ def _propose(problem: BOProblem, history: History, config: BOConfig, batch_size:
             **gp.hyperparameters()}
     started = time.perf_counter()
     if problem.mode == "pool":
-        rows = unobserved_rows(problem, history)
-        candidates = torch.as_tensor(to_unit(problem.latents[rows], problem.lower, problem.upper))
+        rows = unobserved_rows(problem, history) if rows is None else np.asarray(rows, dtype=np.int64)
+        inputs = to_unit(problem.latents[rows], problem.lower, problem.upper) if features is None else features[rows]
+        candidates = torch.as_tensor(inputs)
         picks = exact_batch(gp, candidates, batch_size, best_f, rule=config.batch_rule, keep=config.pool_prune,
                             model=model, seed=round_seed)
         chosen = rows[picks]
         info["acquisition_seconds"] = time.perf_counter() - started
         return Proposal([problem.table.keys[r] for r in chosen], table_graphs(problem, chosen),
                         problem.latents[chosen], info=info)
+    if features is not None:
+        raise ValueError("features other than the latent means work in pool mode only")
     return _decode(problem, history, config, gp, unit, y, batch_size, round_seed, info)
 
 
