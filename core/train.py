@@ -162,7 +162,7 @@ class TrainingState:
 def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelConfig,
               train_config: TrainConfig, out: Path, device: torch.device, resume: bool = False,
               init_embeddings_from: Path | None = None, preset: str | None = None,
-              progress: bool = True, node_order: str = "stored") -> DVAE:
+              progress: bool = True, node_order: str = "stored", max_seconds: float | None = None) -> DVAE:
     """Train (or resume) a run in ``out``. Returns the trained model.
 
     Checks everything it can before writing anything. Then writes ``config.json``, then
@@ -170,7 +170,8 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
     every ``checkpoint_every`` epochs, at a ``stop_at_recon`` stop and at the end, then
     ``latents.parquet``. Every write is atomic. A run killed before its first checkpoint
     resumes from epoch 0 with its saved config. ``node_order`` names the order ``table``'s
-    cells are in (``core.spaces.node_order``), recorded in ``config.json``.
+    cells are in (``core.spaces.node_order``), recorded in ``config.json``. ``max_seconds``: end (with a
+    checkpoint; ``--resume`` continues) after the first epoch ending that long after this session began.
     """
     out = Path(out)
     config = runs.RunConfig(space=space.name, model=model_config, train=train_config,
@@ -208,7 +209,7 @@ def train_run(space: SearchSpace, table: ArchitectureTable, model_config: ModelC
     steps_per_epoch = math.ceil(len(train_index) / train_config.batch_size)
     training = _start_training(model, train_config, steps_per_epoch, device, checkpoint)
     last_epoch = _train_epochs(training, space, table, train_index, model_config, train_config, out, device,
-                               monitor, progress)
+                               monitor, progress, max_seconds)
     if training.start_epoch == last_epoch and training.start_epoch > 0:
         # nothing left to train: a kill may have come between the checkpoint and the files
         # derived from it, so write them again from the checkpoint
@@ -311,7 +312,7 @@ def save_checkpoint(training: TrainingState, out: Path, space: SearchSpace, mode
 
 def _train_epochs(training: TrainingState, space: SearchSpace, table: ArchitectureTable, train_index: np.ndarray,
                   model_config: ModelConfig, train_config: TrainConfig, out: Path, device: torch.device,
-                  monitor: QualityMonitor | None, progress: bool) -> int:
+                  monitor: QualityMonitor | None, progress: bool, max_seconds: float | None = None) -> int:
     """Train from ``training.start_epoch`` to the last epoch, appending a history row per
     epoch and saving checkpoints; stops early once ``stop_at_recon`` is met. Returns the
     last epoch the run was to reach (``training.start_epoch`` for a run already done)."""
@@ -346,12 +347,14 @@ def _train_epochs(training: TrainingState, space: SearchSpace, table: Architectu
         row["wall_seconds"] = wall_before + time.perf_counter() - session_started
         history.append(row)
         stop = reached_target(row, train_config)
-        if epoch % train_config.checkpoint_every == 0 or epoch == train_config.epochs or stop:
+        out_of_time = max_seconds is not None and time.perf_counter() - session_started >= max_seconds
+        if epoch % train_config.checkpoint_every == 0 or epoch == train_config.epochs or stop or out_of_time:
             save_checkpoint(training, out, space, model_config, epoch)
         if stop:
             bar.write(f"stopped at epoch {epoch}: recon_greedy {row['recon_greedy']:.4f} >= "
                       f"{train_config.stop_at_recon} and valid_prior {row['valid_prior']:.4f} >= "
                       f"{train_config.stop_at_valid}", file=sys.stderr)
+        if stop or out_of_time:
             break
     bar.close()
     return last_epoch

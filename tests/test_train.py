@@ -130,6 +130,18 @@ def test_stop_at_recon_ends_the_run_with_its_final_files_and_stays_stopped(small
     assert list(pd.read_csv(tmp_path / "never" / runs.HISTORY)["epoch"]) == [1, 2, 3, 4, 5]
 
 
+def test_max_seconds_ends_the_run_after_the_epoch_that_passes_it_and_resume_continues(small_space, tmp_path):
+    space, table = small_space
+    model_config, train_config = _configs(space, 3)
+    train_config = dataclasses.replace(train_config, checkpoint_every=10)
+    run = tmp_path / "run"
+    train_run(space, table, model_config, train_config, run, torch.device("cpu"), progress=False, max_seconds=0)
+    assert list(pd.read_csv(run / runs.HISTORY)["epoch"]) == [1]  # checkpointed there, not at epoch 10
+    assert torch.load(run / runs.MODEL, weights_only=True)["epoch"] == 1 and (run / runs.LATENTS).exists()
+    train_run(space, table, model_config, train_config, run, torch.device("cpu"), resume=True, progress=False)
+    assert list(pd.read_csv(run / runs.HISTORY)["epoch"]) == [1, 2, 3]
+
+
 def test_cosine_schedule_warms_up_then_decays_to_the_floor():
     config = TrainConfig(epochs=10, lr=1.0, schedule="cosine", warmup_epochs=2, min_lr_ratio=0.1)
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=config.lr)
