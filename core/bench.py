@@ -21,6 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .bench_cli import HELP_REPEATS, help_start_seconds
 from .config import PRESETS, ModelConfig
 from .devices import autocast, resolve_device
+from .errors import OpEmbedError
 from .bench_data import ENAS_TEST_GRAPHS, ENAS_TRAIN_GRAPHS, enas_like_batch, median_seconds, sync_device
 from .bench_models import format_model_table, model_speed_rows
 from .evaluate import decode_many
@@ -231,6 +232,13 @@ def format_table(result: dict) -> str:
 
 def bench_main(args) -> None:
     """``python -m core bench`` (flags: :func:`core.bench_cli.add_bench_arguments`)."""
+    if getattr(args, "gpu_check", False):
+        from .gpu_check.run import gpu_check_main
+
+        gpu_check_main(args)
+        return
+    if getattr(args, "dry_run", False):
+        raise OpEmbedError("--dry-run: only --gpu-check has a dry run\n  fix: add --gpu-check, or leave --dry-run out")
     help_seconds = help_start_seconds()
     print(f"`python -m core --help` answers in {help_seconds:.2f} s (median of {HELP_REPEATS} fresh processes)",
           flush=True)

@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .gpu_check.settings import DRY_RUN, FULL
+
 HELP_REPEATS = 5  # fresh `python -m core --help` processes timed; the median is reported
 REPOSITORY = Path(__file__).resolve().parents[1]  # where `python -m core` finds the package
 
@@ -29,6 +31,18 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
     parser.add_argument("--models", action="store_true",
                         help="instead: every --model and encoding, training step and decoding (core/bench_models.py)")
+    parser.add_argument("--gpu-check", action="store_true",
+                        help="instead: the check to run when a GPU is lent (docs/gpu-check.md): every model on --device "
+                             "against the CPU, one paper-preset epoch timed, a fast model trained to 99 %% greedy "
+                             f"reconstruction; in at most {FULL.budget_minutes:g} min; exit status 1 names a failed check")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="--gpu-check at tiny sizes: every stage in seconds, for a CPU-only CI")
+    parser.add_argument("--budget-minutes", type=float, default=None,
+                        help=f"--gpu-check: the whole check's wall time; the training gets what the first stages "
+                             f"leave (default {FULL.budget_minutes:g}, dry run {DRY_RUN.budget_minutes:g})")
+    parser.add_argument("--data-dir", default=None,
+                        help="--gpu-check: where final_structures6.txt is (else $OPEMBED_DATA_DIR, else the user "
+                             "cache); without it enas6 is left out and nbg-cora is trained")
 
 
 def help_start_seconds(repeats: int = HELP_REPEATS, command: Sequence[str] | None = None) -> float:
