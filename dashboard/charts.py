@@ -5,13 +5,12 @@ A wrapper takes the same arguments as its recipe and returns the same ``(figure,
 it is cached on the runs' paths and the newest modification time of their files
 (:func:`refs`), so a run still training gives a fresh figure, and calls the recipe with the
 runs opened by :func:`dashboard.state.opened` (whose reads are cached). The Export page runs
-``core.reports.figure_set`` over these wrappers (:data:`RECIPES`): what it exports is what
-the pages draw.
+``core.reports.figure_set`` over these wrappers (``dashboard.exports.RECIPES``): what it
+exports is what the pages draw.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -20,8 +19,8 @@ import streamlit as st
 from core.errors import OpEmbedError
 from core.projection import projection_path
 from core.properties import property_label
-from core.reports import Projection, Recipes, Report, ReportSettings, figure_set
-from core.reports import best_cells, embeddings, found_cells as found, latent, smoothness, training, walks
+from core.reports import Projection, Report
+from core.reports import best_cells, embeddings, latent, smoothness, training, walks
 from core.runs import PROJECTIONS, Run
 from dashboard import state
 
@@ -356,70 +355,3 @@ def bo_regret(runs: Sequence[Run]) -> Report | None:
 def bo_summary(runs: Sequence[Run]) -> pd.DataFrame | None:
     """The BO summary table of the runs with results, or ``None``."""
     return _bo_summary(_bo_key(runs), runs)
-
-
-# ---------------------------------------------------------------- found by search
-@st.cache_data(show_spinner=False, max_entries=16)
-def _search_methods(key: tuple, _runs: Sequence[Run]) -> list[str]:
-    return found.search_methods(_runs)
-
-
-def search_methods(runs: Sequence[Run]) -> list[str]:
-    """The BO methods with results in ``runs`` (a run or a seed group's members). A damaged
-    result file raises ``OpEmbedError`` (the page shows it)."""
-    return _search_methods(_bo_key(runs), runs)
-
-
-@figure_cache(16)
-def _found_report(recipe: str, key: tuple, method: str, budget: int, k: int, _runs: Sequence[Run]) -> Report | None:
-    extra = {"props": state.properties_of(_runs[0])} if recipe == "shared_patterns" else {}
-    return getattr(found, recipe)(_opened(_runs), method, budget, k, **extra)
-
-
-def found_cells(runs: Sequence[Run], method: str, budget: int, k: int) -> Report | None:
-    """The top-``k`` distinct cells ``method`` found within ``budget`` queries over every
-    search of ``runs`` (the first must hold the space's table), drawn, and their table."""
-    return _found_report("found_cells", _bo_key(runs), method, int(budget), int(k), runs)
-
-
-def shared_patterns(runs: Sequence[Run], method: str, budget: int, k: int) -> Report | None:
-    """What those cells share against the space's top-``k`` and the whole space."""
-    return _found_report("shared_patterns", _bo_key(runs), method, int(budget), int(k), runs)
-
-
-# ---------------------------------------------------------------- export
-RECIPES = Recipes(
-    training_curves=training_curves, quality_curves=quality_curves, metrics_table=metrics_table,
-    latent_map=latent_map, embedding_heatmap=embedding_heatmap, embedding_scatter=embedding_scatter,
-    embedding_trajectory=embedding_trajectory, distance_figure=distance_figure, knn_spread=knn_spread,
-    top_cells=top_cells, property_scatter=property_scatter, property_correlation=property_correlation,
-    property_latent_fit=property_latent_fit, bo_curves=bo_curves, bo_regret=bo_regret,
-    found_cells=found_cells, shared_patterns=shared_patterns, interpolation=interpolation,
-    great_circle=great_circle,
-)
-
-
-def export_projections(runs: list[Run]) -> tuple[str, ...]:
-    """The latent projections an export includes: every method already cached for all the
-    runs with latents (none is computed for an export), else PCA (seconds)."""
-    with_latents = [r for r in runs if state.latents(r) is not None]
-    cached = tuple(m for m in state.PROJECTION_METHODS if with_latents and
-                   all(projection_cached(r, m) for r in with_latents))
-    return cached or ("pca",)
-
-
-def projections_cacheable(runs: list[Run]) -> bool:
-    """Whether every run's ``projections/`` lies inside the folders given at launch (only
-    there may the dashboard write a cache)."""
-    return all(state.inside_roots(run.file(PROJECTIONS)) for run in runs)
-
-
-def export_figures(runs: list[Run], settings: ReportSettings) -> tuple[dict, list[str]]:
-    """Every figure of the pages for the runs, ``name -> (figure, data)``, drawn by the
-    pages' own cached recipes with the pages' settings, and the notes on what was left out.
-    Raises ``OpEmbedError`` when a run file is damaged (the page shows it)."""
-    opened = [run.read_all() for run in _opened(runs)]  # a file damaged since discovery: said, not skipped
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        figures = figure_set(opened, settings, export_projections(runs), projections_cacheable(runs), RECIPES)
-    return figures, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]

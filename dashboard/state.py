@@ -190,8 +190,7 @@ def defaults() -> dict[str, Any]:
 PERSISTENT = (
     "proj_method", "proj_n_neighbors", "proj_min_dist", "proj_metric", "color_by", "selected_key",
     "neighbours_k", "emb_metric", "emb_dims", "interp_start", "interp_end", "interp_steps",
-    "circle_radius", "circle_steps", "top_k", "property", "found_method", "found_budget", "export_formats",
-    "export_preview",
+    "circle_radius", "circle_steps", "top_k", "property", "found_method", "found_budget", "export_formats", "export_preview",
 )
 
 

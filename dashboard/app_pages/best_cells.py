@@ -8,7 +8,7 @@ import streamlit as st
 from core.bo.found import BUDGETS
 from core.errors import OpEmbedError
 from core.reports.found_cells import NO_RESULTS
-from dashboard import charts, groups, state
+from dashboard import charts, found_charts, groups, state
 from dashboard.app_pages import common
 from dashboard.text import plain
 
@@ -63,7 +63,7 @@ for label, members in state.selected_groups().items():
 methods: list[str] = []
 for label, members in list(selections.items()):
     try:
-        methods += [m for m in charts.search_methods(members) if m not in methods]
+        methods += [m for m in found_charts.search_methods(members) if m not in methods]
     except OpEmbedError as error:
         st.error(state.error_line(error))
         del selections[label]
@@ -83,8 +83,8 @@ shared: dict = {}
 for index, (label, members) in enumerate(selections.items()):
     st.markdown(f"**{plain(label)}**")
     try:
-        report = charts.found_cells(members, method, budget, k)
-        shared[label] = charts.shared_patterns(members, method, budget, k) if report is not None else None
+        report = found_charts.found_cells(members, method, budget, k)
+        shared[label] = found_charts.shared_patterns(members, method, budget, k) if report is not None else None
     except OpEmbedError as error:
         st.error(state.error_line(error))
         continue

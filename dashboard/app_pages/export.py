@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.errors import OpEmbedError
 from core.export import export_zip, figure_bytes
-from dashboard import charts, state
+from dashboard import exports, state
 from dashboard.app_pages import common
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html"}
@@ -18,8 +18,8 @@ st.title("Export")
 runs = common.comparable_runs()
 st.multiselect("Formats", list(FORMATS), key="export_formats", format_func=str.upper)
 formats = st.session_state["export_formats"] or ["png"]
-projections = charts.export_projections(runs)
-cacheable = charts.projections_cacheable(runs)  # caches only inside the folders given at launch
+projections = exports.export_projections(runs)
+cacheable = exports.projections_cacheable(runs)  # caches only inside the folders given at launch
 st.caption("Files are made when a button is clicked (a PNG, SVG or PDF takes a few seconds; the zip, "
            f"about a second per figure and format). Latent plots: {', '.join(p.upper() for p in projections)} "
            "(the projections already cached in every run).")
@@ -54,7 +54,7 @@ st.download_button("Export all (zip)", data=zip_file([r.path for r in runs], for
 
 with st.spinner("Building every figure (once per set of runs) ..."):
     try:
-        figures, notes = charts.export_figures(runs, settings)
+        figures, notes = exports.export_figures(runs, settings)
     except OpEmbedError as error:  # a run file damaged since discovery looked
         st.error(state.error_line(error))
         st.stop()

@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 
 from core.export import export_runs
-from dashboard import charts, state
+from dashboard import exports, state
 from dashboard.app_pages import common
 
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo"
@@ -54,8 +54,8 @@ def page_figures(pair):
         st.session_state["include_demo"] = False
         state.fix_selection(state.all_runs())
         runs = common.comparable_runs()
-        figures, notes = charts.export_figures(runs, state.report_settings())
-        return runs, charts.export_projections(runs), figures, notes
+        figures, notes = exports.export_figures(runs, state.report_settings())
+        return runs, exports.export_projections(runs), figures, notes
     finally:
         os.environ[state.RUNS_DIR_ENV] = saved or ""
 
