@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import OpEmbedError  # the only project import here: see COMMANDS
+from core.errors import OpEmbedError  # the only project import here: see COMMANDS
 
 EPILOG = """examples:
   python -m core fetch enas6
@@ -44,9 +44,9 @@ def _lazy(target: str) -> Callable:
 
 
 def _add_train(parser: argparse.ArgumentParser) -> None:
-    """``train``'s flags (core/train_cli.py), then --data-dir and --device."""
-    from .commands import add_common_arguments
-    from .train_cli import add_train_arguments
+    """``train``'s flags (core/cli/train.py), then --data-dir and --device."""
+    from core.cli.commands import add_common_arguments
+    from core.cli.train import add_train_arguments
 
     add_train_arguments(parser)
     add_common_arguments(parser)
@@ -57,38 +57,38 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
 # them, and `<command> --help` only a light one (torch, PyG, UMAP, BoTorch wait for the run).
 COMMANDS: dict[str, tuple[str, Adder, Runner]] = {
     "train": ("train a D-VAE (one-hot) or DVAE-EMB (learned) model", _add_train,
-              _lazy("core.train_cli:train_main")),
+              _lazy("core.cli.train:train_main")),
     "evaluate": ("the D-VAE evaluation protocol; writes metrics.json",
-                 _lazy("core.commands:add_evaluate_arguments"), _lazy("core.commands:evaluate_main")),
+                 _lazy("core.cli.commands:add_evaluate_arguments"), _lazy("core.cli.commands:evaluate_main")),
     "table": ("print the metrics of runs side by side (Markdown)",
-              _lazy("core.commands:add_table_arguments"), _lazy("core.commands:table_main")),
+              _lazy("core.cli.commands:add_table_arguments"), _lazy("core.cli.commands:table_main")),
     "project": ("2-D projection of every latent mean, cached in the run",
-                _lazy("core.commands:add_project_arguments"), _lazy("core.commands:project_main")),
+                _lazy("core.cli.commands:add_project_arguments"), _lazy("core.cli.commands:project_main")),
     "smoothness": ("smoothness numbers of a latent space; writes smoothness.json",
-                   _lazy("core.commands:add_smoothness_arguments"), _lazy("core.commands:smoothness_main")),
+                   _lazy("core.cli.commands:add_smoothness_arguments"), _lazy("core.cli.commands:smoothness_main")),
     "export": ("write every dashboard figure and its CSV, without a browser",
-               _lazy("core.commands:add_export_arguments"), _lazy("core.commands:export_main")),
+               _lazy("core.cli.commands:add_export_arguments"), _lazy("core.cli.commands:export_main")),
     "fetch": ("download a dataset and check its sha256",
-              _lazy("core.commands:add_fetch_arguments"), _lazy("core.commands:fetch_main")),
+              _lazy("core.cli.commands:add_fetch_arguments"), _lazy("core.cli.commands:fetch_main")),
     "recon-bound": ("the most a D-VAE decoder can reconstruct exactly, greedily, in a space",
-                    _lazy("core.commands:add_recon_bound_arguments"), _lazy("core.commands:recon_bound_main")),
+                    _lazy("core.cli.commands:add_recon_bound_arguments"), _lazy("core.cli.commands:recon_bound_main")),
     "quality": ("time to quality: recipe, wall time to 90 %% and 99 %% greedy reconstruction, final metrics "
-                "(Markdown)", _lazy("core.commands:add_quality_arguments"), _lazy("core.commands:quality_main")),
+                "(Markdown)", _lazy("core.cli.commands:add_quality_arguments"), _lazy("core.cli.commands:quality_main")),
     "relabel": ("copy a run under another space with the same architectures (NAS-Bench-Graph datasets)",
-                _lazy("core.commands:add_relabel_arguments"), _lazy("core.commands:relabel_main")),
+                _lazy("core.cli.commands:add_relabel_arguments"), _lazy("core.cli.commands:relabel_main")),
     "verdict": ("a verdict on each of the paper's claims: seed group B against seed group A, mean ± 95 %% CI, "
-                "test, p", _lazy("core.commands:add_verdict_arguments"), _lazy("core.commands:verdict_main")),
+                "test, p", _lazy("core.cli.commands:add_verdict_arguments"), _lazy("core.cli.commands:verdict_main")),
     "compact": ("copy a finished run's figures (config, history, metrics, embeddings, smoothness, BO keys and "
                 "values) without its model and latents, for seed groups",
-                _lazy("core.commands:add_compact_arguments"), _lazy("core.commands:compact_main")),
+                _lazy("core.cli.commands:add_compact_arguments"), _lazy("core.cli.commands:compact_main")),
     "bo": ("Bayesian optimisation in the latent space of a run", _lazy("core.bo.cli:add_bo_arguments"),
            _lazy("core.bo.cli:bo_main")),
     "bo-summary": ("best-found against queries, as a table", _lazy("core.bo.cli:add_bo_summary_arguments"),
                    _lazy("core.bo.cli:bo_summary_main")),
-    "bench": ("speed benchmark: prints a table, writes JSON", _lazy("core.bench_cli:add_bench_arguments"),
-              _lazy("core.bench:bench_main")),
-    "demo": ("train, evaluate and analyse the shipped demo pair", _lazy("core.demo:add_demo_arguments"),
-             _lazy("core.demo:demo_main")),
+    "bench": ("speed benchmark: prints a table, writes JSON", _lazy("core.bench.cli:add_bench_arguments"),
+              _lazy("core.bench.run:bench_main")),
+    "demo": ("train, evaluate and analyse the shipped demo pair", _lazy("core.cli.demo:add_demo_arguments"),
+             _lazy("core.cli.demo:demo_main")),
     "sweep": ("a grid of runs (train, evaluate, project, smoothness, bo) as Ray tasks",
               _lazy("core.sweep.cli:add_sweep_arguments"), _lazy("core.sweep.cli:sweep_main")),
 }
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else 2
     try:
         for run_dir in _run_dirs_written(args):  # a killed earlier command's half-written files
-            from .runs import remove_stale_temp_files
+            from core.runs import remove_stale_temp_files
 
             remove_stale_temp_files(run_dir)
         COMMANDS[args.command][2](args)

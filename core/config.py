@@ -130,11 +130,11 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-# The sparse GP's defaults (core.gp fits it): here, free of torch, for BOConfig and --help.
+# The sparse GP's defaults (core.analysis.gp fits it): here, free of torch, for BOConfig and --help.
 GP_INDUCING = 500  # inducing points (the reference's M)
 GP_ITERATIONS = 2  # epochs (the reference: 100 epochs of Adam at lr 0.0005)
 GP_LR = 0.03  # Adam learning rate of kernel, likelihood and inducing locations
-EVAL_GP_EPOCHS = 30  # sparse-GP epochs per fit in the evaluation protocol (core.evaluate)
+EVAL_GP_EPOCHS = 30  # sparse-GP epochs per fit in the evaluation protocol (core.analysis.evaluate)
 
 
 def to_dict(config: Any) -> dict:

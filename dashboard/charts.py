@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OpEmbedError
-from core.projection import projection_path
-from core.properties import property_label
+from core.analysis.projection import projection_path
+from core.analysis.properties import property_label
 from core.reports import Projection, Report
 from core.reports import best_cells, embeddings, latent, smoothness, training, walks
 from core.runs import PROJECTIONS, Run
@@ -109,7 +109,7 @@ def _projection_store() -> dict:
 def projection(run: Run, settings: Projection, progress: Callable | None = None) -> pd.DataFrame:
     """The 2-D projection (key, x, y) of a run's latent means, computed and cached in the
     run's ``projections/`` (only inside the folders given at launch) when it is not there
-    yet; ``progress(fraction, message)`` receives core.projection's reports."""
+    yet; ``progress(fraction, message)`` receives core.analysis.projection's reports."""
     store = _projection_store()
     key = (str(run.path), run.version(), settings.effective())
     if key not in store:

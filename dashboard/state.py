@@ -25,11 +25,11 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import OpEmbedError
-from core.properties import architecture_properties
+from core.analysis.properties import architecture_properties
 from core.reports import ReportSettings, run_labels as report_labels
 from core.reports.labels import model_name
 from core.reports.latent import architecture_frame
-from core.data_dir import resolve_data_dir
+from core.spaces.data_dir import resolve_data_dir
 from core.runs import Run, SpaceTables
 from core.spaces import ArchitectureTable, SearchSpace, get_space
 from dashboard.text import plain  # noqa: F401  (the pages call state.plain)
@@ -378,7 +378,7 @@ def architectures(name: str) -> pd.DataFrame:
 
 
 def properties(name: str) -> pd.DataFrame:
-    """Graph properties of every architecture of a space (``core.properties``)."""
+    """Graph properties of every architecture of a space (``core.analysis.properties``)."""
     return _properties(name, _data_dir(), *space_and_table(name))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.data_dir import DATA_DIR_ENV, resolve_data_dir
+from core.spaces.data_dir import DATA_DIR_ENV, resolve_data_dir
 
 
 @pytest.fixture(scope="session")

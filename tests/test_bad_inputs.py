@@ -42,7 +42,7 @@ EPOCHS = 2
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory) -> Path:
     """A learned run on 112 nbg-cora architectures: every file a finished run has."""
-    from core.train import train_run
+    from core.training.train import train_run
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -60,14 +60,14 @@ def trained_run(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def tripwires(monkeypatch):
     """Training or a full evaluation starting means validation let a bad input through."""
-    import core.evaluate
-    import core.train
+    import core.analysis.evaluate
+    import core.training.train
 
     def tripped(*args, **kwargs):
         raise AssertionError("the command started its work: the bad input was not caught")
 
-    monkeypatch.setattr(core.train, "train_run", tripped)
-    monkeypatch.setattr(core.evaluate, "reconstruction_accuracy", tripped)
+    monkeypatch.setattr(core.training.train, "train_run", tripped)
+    monkeypatch.setattr(core.analysis.evaluate, "reconstruction_accuracy", tripped)
 
 
 # ---------------------------------------------------------------- damaging files

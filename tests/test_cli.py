@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from core.__main__ import main
-from core.metrics_table import format_metrics_table
+from core.analysis.metrics_table import format_metrics_table
 
 
 def test_missing_data_file_says_how_to_fetch(tmp_path, capsys):

@@ -18,7 +18,7 @@ import torch
 from core import runs
 from core.config import ModelConfig, TrainConfig
 from core.errors import RunDirError
-from core.train import FAULT_ENV, train_run
+from core.training.train import FAULT_ENV, train_run
 from tests.tiny_tables import small_nbg_table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,9 +36,9 @@ torch.set_num_threads(1)
 from core.config import ModelConfig, TrainConfig
 from core.spaces import get_space
 from core.spaces.base import ArchitectureTable
-import core.train
-from core.train import train_run
-core.train.FAULTS_ENABLED = True  # the kill drill arms the hook in its own process only
+import core.training.train
+from core.training.train import train_run
+core.training.train.FAULTS_ENABLED = True  # the kill drill arms the hook in its own process only
 space = get_space("nbg-cora")
 arrays = np.load({table!r})
 table = ArchitectureTable(keys=list(arrays["keys"]), op_ids=arrays["op_ids"], adjacency=arrays["adjacency"],
@@ -173,7 +173,7 @@ def test_every_command_that_writes_into_a_run_first_removes_stale_temp_files(tmp
 
 
 def test_the_fault_variable_alone_does_nothing(table_file, tmp_path):
-    script = SCRIPT.replace("core.train.FAULTS_ENABLED = True", "")
+    script = SCRIPT.replace("core.training.train.FAULTS_ENABLED = True", "")
     env = {**os.environ, "OMP_NUM_THREADS": "1", FAULT_ENV: "config"}
     command = [sys.executable, "-c", script.format(repo=str(REPO), table=str(table_file), epochs=1), str(tmp_path / "r")]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

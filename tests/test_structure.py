@@ -177,7 +177,7 @@ def test_import_cycles_are_found(tmp_path):
 
 def test_optional_project_imports_are_found():
     source = ("try:\n    from .bench import main\nexcept ImportError:\n    pass\n"
-              "try:\n    import core.demo\nexcept (ModuleNotFoundError, OSError):\n    pass\n"
+              "try:\n    import core.cli.demo\nexcept (ModuleNotFoundError, OSError):\n    pass\n"
               "try:\n    import umap\nexcept ImportError:\n    umap = None\n")
     assert optional_project_imports(source) == [1, 5]
 
@@ -216,3 +216,23 @@ def test_allow_list_is_still_needed(relative):
     if not path.exists():
         pytest.fail(f"{relative} is gone: remove it from OVERSIZED_ALLOWED")
     assert oversized(path.read_text()), f"{relative} now meets the limits: remove it from OVERSIZED_ALLOWED"
+
+
+# ---------------------------------------------------------------- layers as folders
+CORE_TOP_LEVEL = ("__init__.py", "__main__.py", "config.py", "errors.py")
+
+
+def loose_modules(core: Path) -> list[str]:
+    """The modules at the top of ``core/`` other than the package's own four: every other
+    module belongs to the folder of its layer (ARCHITECTURE.md)."""
+    return sorted(path.name for path in core.glob("*.py") if path.name not in CORE_TOP_LEVEL)
+
+
+def test_core_top_holds_only_the_package_modules():
+    assert loose_modules(REPOSITORY / "core") == []
+
+
+def test_the_top_level_rule_fires_on_a_planted_module(tmp_path):
+    for name in (*CORE_TOP_LEVEL, "train.py"):
+        (tmp_path / name).write_text("")
+    assert loose_modules(tmp_path) == ["train.py"]

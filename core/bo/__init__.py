@@ -27,11 +27,11 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .config import METHODS, MODES, BOConfig
-    from .loop import result_path, run_search
-    from .problem import BOProblem, load_problem
-    from .race import BUDGETS, race_frame, race_markdown, regret_curves
-    from .summary import best_so_far_curves, summarise_bo, summary_markdown
+    from core.bo.config import METHODS, MODES, BOConfig
+    from core.bo.loop import result_path, run_search
+    from core.bo.problem import BOProblem, load_problem
+    from core.bo.race import BUDGETS, race_frame, race_markdown, regret_curves
+    from core.bo.summary import best_so_far_curves, summarise_bo, summary_markdown
 
 # each name's module, imported on first use: ``core.bo.cli`` and ``core.bo.summary`` stay free
 # of torch until a search runs

@@ -46,8 +46,8 @@ from botorch.acquisition.analytic import LogExpectedImprovement
 from linear_operator.utils.warnings import NumericalWarning
 from torch import Tensor
 
-from ..gp import SparseGP, torch_threads
-from .posterior_models import PoolPosteriorModel, SVGPPosteriorModel
+from core.analysis.gp import SparseGP, torch_threads
+from core.bo.posterior_models import PoolPosteriorModel, SVGPPosteriorModel
 
 
 @torch.no_grad()

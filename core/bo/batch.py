@@ -30,9 +30,9 @@ from botorch.optim import optimize_acqf_discrete
 from botorch.sampling import SobolQMCNormalSampler
 from torch import Tensor
 
-from ..gp import torch_threads
-from .acquisition import log_expected_improvement
-from .exact_gp import ExactGP
+from core.analysis.gp import torch_threads
+from core.bo.acquisition import log_expected_improvement
+from core.bo.exact_gp import ExactGP
 
 JITTER = 1e-9  # added to the believed variance before dividing by it
 

@@ -14,21 +14,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import runs
-from ..errors import OpEmbedError
-from ..runs import atomic_write_csv
-from ..validation import check_output_dir, check_output_file, require_at_least, require_at_most, require_in_limits
-from ..spaces import get_space
-from .config import (
+from core import runs
+from core.errors import OpEmbedError
+from core.runs import atomic_write_csv
+from core.cli.validation import check_output_dir, check_output_file, require_at_least, require_at_most, require_in_limits
+from core.spaces import get_space
+from core.bo.config import (
     BATCH_RULES, FEATURES, GP_REFITS, LOCAL_DEPTHS, METHODS, MODES, POOL_ONLY, PROTOCOLS, REGIONS, SURROGATES, BOConfig,
     methods_of,
 )
-from .oracle import oracle_target
-from .protocols import default_protocol
-from .race import (
+from core.bo.oracle import oracle_target
+from core.bo.protocols import default_protocol
+from core.bo.race import (
     BUDGETS, compact_race, race_frame, race_markdown, race_wide_markdown, versus_first_run, versus_markdown,
 )
-from .summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
+from core.bo.summary import DEFAULT_CHECKPOINTS, summarise_bo, summary_markdown
 
 
 def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int = 10,
@@ -64,13 +64,13 @@ def run_bo_command(run_dir: Path, methods: str | list[str] = "all", seeds: int =
         >>> run_bo_command(Path("runs/nbg-cora-learned"), methods="random-search", seeds=2,
         ...                config=BOConfig(rounds=2, batch_size=10, protocol="few-label", init=16))
     """
-    from ..devices import resolve_device  # torch and BoTorch, from here on
-    from .conditional import run_conditional
-    from .loop import result_path, run_search
-    from .methods import make_method
-    from .methods.dvae_local import check_local
-    from .mutation import has_operator
-    from .problem import load_problem
+    from core.training.devices import resolve_device  # torch and BoTorch, from here on
+    from core.bo.conditional import run_conditional
+    from core.bo.loop import result_path, run_search
+    from core.bo.methods import make_method
+    from core.bo.methods.dvae_local import check_local
+    from core.bo.mutation import has_operator
+    from core.bo.problem import load_problem
 
     names = methods_of(methods, mode) if isinstance(methods, str) else list(methods)
     for name in names:
@@ -207,7 +207,7 @@ def check_bo_arguments(args: argparse.Namespace) -> None:
 
 def check_local_spaces(method: str, space_names: list[str]) -> None:
     """``--method dvae-local`` on a run whose space has no mutation operator: one line."""
-    from .mutation import has_operator
+    from core.bo.mutation import has_operator
 
     if method != "dvae-local":
         return
@@ -233,7 +233,7 @@ def bo_config_from_args(args: argparse.Namespace, space_name: str | None = None)
 
 def bo_main(args: argparse.Namespace) -> int:
     """Run ``python -m core bo``; prints the race and the summary of the runs at the end."""
-    from ..devices import resolve_device  # torch
+    from core.training.devices import resolve_device  # torch
 
     check_bo_arguments(args)
     resolve_device(args.device)
@@ -298,8 +298,8 @@ def bo_summary_main(args: argparse.Namespace) -> int:
         if figure_format not in ("png", "svg", "pdf", "html"):
             raise OpEmbedError(f"--figure {args.figure}: name a .png, .svg, .pdf or .html file")
     if args.groups:
-        from ..groups import find_runs, group_runs
-        from ..groups.tables import group_bo_markdown
+        from core.groups import find_runs, group_runs
+        from core.groups.tables import group_bo_markdown
 
         print(group_bo_markdown(group_runs(find_runs(args.runs)), budgets))
         return 0
@@ -316,8 +316,8 @@ def bo_summary_main(args: argparse.Namespace) -> int:
     if args.csv is not None:
         atomic_write_csv(args.csv, race)
     if args.figure is not None:
-        from ..export import figure_bytes  # the figures' recipes import torch
-        from ..reports.best_cells import bo_regret
+        from core.reports.export import figure_bytes  # the figures' recipes import torch
+        from core.reports.best_cells import bo_regret
 
         report = bo_regret([runs.Run.open(run) for run in args.runs])
         runs.atomic_write_bytes(args.figure, figure_bytes(report[0], figure_format))

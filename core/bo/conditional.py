@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import runs
+from core import runs
 
 CONDITIONAL_DIR = "conditional"  # under RUN/bo/
 METHOD = "evolution"  # the reference method
@@ -85,8 +85,8 @@ def run_conditional(problem, config, start_seeds, replicates: int, run_dir: Path
     Example:
         >>> run_conditional(problem, BOConfig(rounds=10), range(20), 50, Path("runs/nbg-cora-learned"))
     """
-    from .loop import run_search  # torch, from here on
-    from .methods import make_method
+    from core.bo.loop import run_search  # torch, from here on
+    from core.bo.methods import make_method
 
     method = make_method(METHOD, config)
     paths = []

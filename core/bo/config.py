@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..config import GP_INDUCING, GP_ITERATIONS, GP_LR
+from core.config import GP_INDUCING, GP_ITERATIONS, GP_LR
 
 METHODS = ["dvae", "dvae-local", "random-prior", "random-search", "evolution"]
 POOL_ONLY = ["dvae-local"]  # methods that pick among the table's cells and never decode
@@ -14,7 +14,7 @@ GP_REFITS = ["variational", "full"]
 # paper: D-VAE's protocol, the training split is labelled at the start (about 90 % of the space).
 # few-label: arch2vec's, every method starts from the same `init` random labelled architectures.
 PROTOCOLS = ["few-label", "paper"]
-SURROGATES = ["exact", "sparse"]  # exact: BoTorch SingleTaskGP; sparse: core.gp's SVGP
+SURROGATES = ["exact", "sparse"]  # exact: BoTorch SingleTaskGP; sparse: core.analysis.gp's SVGP
 REGIONS = ["trust-region", "quantile", "box"]  # where decode mode looks (core.bo.regions)
 BATCH_RULES = ["believer", "qlognei"]  # how the exact GP fills a batch (core.bo.batch)
 OUTPUT_WARPS = ["copula", "none"]  # the exact GP's y: normal scores of the ranks, or y itself
@@ -45,9 +45,9 @@ class BOConfig:
     max_redraws: int = 4  # decode mode: extra batches of acquisition points when redraws leave a round short
     decode_attempts: int = 50  # stochastic decodes per latent point (the reference: 500)
     gp_inducing: int = GP_INDUCING  # sparse-GP inducing points (the reference: 500)
-    gp_iterations: int = GP_ITERATIONS  # sparse-GP epochs per fit (see core.gp)
+    gp_iterations: int = GP_ITERATIONS  # sparse-GP epochs per fit (see core.analysis.gp)
     # "variational": kernel, noise and inducing points fitted once per search on the training
-    # latents; q(u) refitted exactly on everything observed, every round (core.gp.refit_variational).
+    # latents; q(u) refitted exactly on everything observed, every round (core.analysis.gp.refit_variational).
     # "full": a fresh sparse-GP fit on everything observed, every round.
     gp_refit: str = "variational"
     gp_lr: float = GP_LR  # Adam learning rate of the sparse GP's hyperparameters

@@ -15,10 +15,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ..evaluate import decode_many, valid_keys
-from ..models.dvae import DVAE
-from ..spaces.base import SearchSpace
-from ..spaces.graph import Graph
+from core.analysis.evaluate import decode_many, valid_keys
+from core.models.dvae import DVAE
+from core.spaces.base import SearchSpace
+from core.spaces.graph import Graph
 
 Options = list[list[tuple[str, Graph]]]  # per point: (key, graph), most decoded first
 Decoder = Callable[[np.ndarray, int], Options]

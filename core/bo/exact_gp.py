@@ -32,7 +32,7 @@ from botorch.models.transforms import Standardize
 from gpytorch.mlls import ExactMarginalLogLikelihood
 from torch import Tensor
 
-from ..gp import torch_threads
+from core.analysis.gp import torch_threads
 
 FIT_MAXITER = 100  # L-BFGS-B iterations of the marginal-likelihood fit
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import runs
-from ..errors import OpEmbedError
-from ..spaces.base import ArchitectureTable
-from .config import FEATURES  # noqa: F401  (the choices, kept with the other settings)
+from core import runs
+from core.errors import OpEmbedError
+from core.spaces.base import ArchitectureTable
+from core.bo.config import FEATURES  # noqa: F401  (the choices, kept with the other settings)
 
 
 def onehot_adjacency(table: ArchitectureTable, num_node_types: int) -> np.ndarray:

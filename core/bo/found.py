@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import RunFileError
-from ..spaces.base import ArchitectureTable
-from .summary import load_results
+from core.errors import RunFileError
+from core.spaces.base import ArchitectureTable
+from core.bo.summary import load_results
 
 BUDGETS = (50, 100, 200, 500)  # the page's budget choices, in queries
 QUERY_COLUMNS = ["source", "method", "seed", "query", "key", "value", "status"]

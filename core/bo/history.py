@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spaces.graph import Graph
-from .oracle import Evaluation
+from core.spaces.graph import Graph
+from core.bo.oracle import Evaluation
 
 STATUSES = ("new", "duplicate", "invalid", "unknown")
 

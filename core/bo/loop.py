@@ -29,14 +29,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .. import runs
-from ..errors import OpEmbedError
-from .config import BOConfig
-from ..spaces.graph import Graph
-from .history import History
-from .methods.base import Method, Proposal, derived_seed
-from .oracle import Evaluation
-from .problem import BOProblem
+from core import runs
+from core.errors import OpEmbedError
+from core.bo.config import BOConfig
+from core.spaces.graph import Graph
+from core.bo.history import History
+from core.bo.methods.base import Method, Proposal, derived_seed
+from core.bo.oracle import Evaluation
+from core.bo.problem import BOProblem
 
 FORMAT = 2  # 2: protocols, per-query ranks, re-drawn decodes
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spaces.base import SearchSpace
-from ..spaces.graph import Graph
+from core.spaces.base import SearchSpace
+from core.spaces.graph import Graph
 
 
 def _feed_leaves(adjacency: np.ndarray, num_nodes: int) -> np.ndarray:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..spaces.base import ArchitectureTable, SearchSpace
-from .mutation import neighbours
+from core.spaces.base import ArchitectureTable, SearchSpace
+from core.bo.mutation import neighbours
 
 
 class Neighbourhood:

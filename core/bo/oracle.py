@@ -23,8 +23,8 @@ from importlib.metadata import entry_points
 
 import numpy as np
 
-from ..errors import OpEmbedError
-from ..spaces.base import ArchitectureTable
+from core.errors import OpEmbedError
+from core.spaces.base import ArchitectureTable
 
 Evaluation = tuple[float, float | None]  # (search value, test value)
 

@@ -1,6 +1,6 @@
 """Thin BoTorch models over a fitted sparse GP, with Kriging-believer fantasies.
 
-The GPyTorch SVGP of :mod:`core.gp` gives, for inputs ``X`` (whitened variational
+The GPyTorch SVGP of :mod:`core.analysis.gp` gives, for inputs ``X`` (whitened variational
 strategy, ``L = chol(K_zz + jitter I)``, ``q(v) = N(m, S)``)::
 
     mean(X) = mu_0 + K_xz L^-T m
@@ -10,7 +10,7 @@ Going through GPyTorch's ``ApproximateGP.__call__`` costs about 20 ms per call f
 points (lazy-tensor bookkeeping), and ``optimize_acqf`` makes thousands of calls per batch.
 :class:`SVGPPosteriorModel` precomputes ``L^-T m`` and ``L^-T (I - S) L^-1`` once and
 evaluates the two lines above in plain, differentiable torch (RBF kernel with ARD and an
-output scale, constant mean: the model :mod:`core.gp` fits).
+output scale, constant mean: the model :mod:`core.analysis.gp` fits).
 
 Both models can *believe* pending points ``P``: the GP is conditioned on fantasy values
 of the latent function at ``P`` equal to its own posterior mean. The mean is unchanged and
@@ -40,7 +40,7 @@ from linear_operator import to_linear_operator
 from linear_operator.utils.cholesky import psd_safe_cholesky
 from torch import Tensor
 
-from ..gp import SparseGP
+from core.analysis.gp import SparseGP
 
 
 def _default_jitter(dtype: torch.dtype) -> float:
@@ -60,7 +60,7 @@ class _SingleOutputModel(Model):
 
 
 class SVGPPosteriorModel(_SingleOutputModel):
-    """The latent-function posterior of a fitted :class:`~core.gp.SparseGP`.
+    """The latent-function posterior of a fitted :class:`~core.analysis.gp.SparseGP`.
 
     Args:
         gp: the fitted GP (its parameters are read, never changed).

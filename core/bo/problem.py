@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import runs
-from ..errors import OpEmbedError, RunDirError
-from ..runs import load_table
-from ..spaces import get_space
-from ..spaces.base import ArchitectureTable, SearchSpace
-from .decoding import Decoder, LatentDecoder
-from .oracle import Evaluation, LookupOracle, load_oracle, rank_among, rank_threshold
-from .protocols import start_rows
+from core import runs
+from core.errors import OpEmbedError, RunDirError
+from core.runs import load_table
+from core.spaces import get_space
+from core.spaces.base import ArchitectureTable, SearchSpace
+from core.bo.decoding import Decoder, LatentDecoder
+from core.bo.oracle import Evaluation, LookupOracle, load_oracle, rank_among, rank_threshold
+from core.bo.protocols import start_rows
 
 
 @dataclass

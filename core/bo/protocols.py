@@ -14,8 +14,8 @@ import numpy as np
 
 from core.errors import OpEmbedError
 
-from ..spaces.base import SearchSpace
-from .seeds import derived_seed
+from core.spaces.base import SearchSpace
+from core.bo.seeds import derived_seed
 
 START_STREAM = 2**31 - 2  # seed stream of the few-label start (rounds use 0, 1, ...)
 

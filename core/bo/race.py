@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import wilcoxon
 
-from .conditional import load_conditional, start_key
-from .summary import load_results
+from core.bo.conditional import load_conditional, start_key
+from core.bo.summary import load_results
 
 BUDGETS = (50, 100, 200, 500)  # queries after which the race is reported
 REFERENCE = "evolution"  # the method every other is tested against

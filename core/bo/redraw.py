@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spaces.graph import Graph
-from .decoding import Options
+from core.spaces.graph import Graph
+from core.bo.decoding import Options
 
 
 @dataclass

@@ -4,7 +4,7 @@ space: operation shares and graph properties, each with a test.
 Three sets of cells are compared: the ``k`` best cells a method found, the space's ``k``
 best cells and every cell of the space. A set's *operation shares* are how often each
 operation occurs among its operation nodes (input and output left out; they sum to 1).
-Its *properties* are the means of the graph properties of :mod:`core.properties`.
+Its *properties* are the means of the graph properties of :mod:`core.analysis.properties`.
 
 The tests (Monte-Carlo, ``draws`` resamples, p = (1 + resamples at least as extreme) /
 (1 + draws)):
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..properties import property_columns
+from core.analysis.properties import property_columns
 
 COUNT_PREFIX = "count_"
 DRAWS = 2000
@@ -65,7 +65,7 @@ def compare_sets(found_keys: Sequence[str], props: pd.DataFrame, k: int | None =
 
     Args:
         found_keys: keys of found cells, each a row of ``props``.
-        props: :func:`core.properties.architecture_properties` of the space (``key``,
+        props: :func:`core.analysis.properties.architecture_properties` of the space (``key``,
             ``y``, ``count_<op>`` and property columns).
         k: the set size (default: as many as were found).
     """

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import runs
-from ..errors import RunDirError
-from .config import METHODS
+from core import runs
+from core.errors import RunDirError
+from core.bo.config import METHODS
 
 DEFAULT_CHECKPOINTS = (1, 5, 10)  # rounds after which the summary reports the best found
 

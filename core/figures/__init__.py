@@ -5,15 +5,15 @@ One module per concern; every figure shares :mod:`.style` (white template, fonts
 colour per operation from :func:`op_colors`, one per run from :func:`run_colors`).
 """
 
-from .bo import best_so_far_figure, regret_figure
-from .cells import cell_figure, cell_layout, cells_row
-from .embeddings import embedding_heatmap, embedding_scatter, embedding_similarity, embedding_trajectory, onehot_vectors
-from .latent import latent_scatter
-from .metrics import metrics_table, metrics_table_figure
-from .properties import property_correlation_bar, property_scatter
-from .smoothness import distance_scatter, knn_spread_bar
-from .style import op_colors, run_colors, style_figure
-from .training import has_quality_columns, quality_curves, training_curves
+from core.figures.bo import best_so_far_figure, regret_figure
+from core.figures.cells import cell_figure, cell_layout, cells_row
+from core.figures.embeddings import embedding_heatmap, embedding_scatter, embedding_similarity, embedding_trajectory, onehot_vectors
+from core.figures.latent import latent_scatter
+from core.figures.metrics import metrics_table, metrics_table_figure
+from core.figures.properties import property_correlation_bar, property_scatter
+from core.figures.smoothness import distance_scatter, knn_spread_bar
+from core.figures.style import op_colors, run_colors, style_figure
+from core.figures.training import has_quality_columns, quality_curves, training_curves
 
 __all__ = [
     "best_so_far_figure",

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import RUN_PALETTE, rgba, style_figure
+from core.figures.style import RUN_PALETTE, rgba, style_figure
 
 
 def best_so_far_figure(curves: pd.DataFrame, y_label: str = "best accuracy found") -> go.Figure:

@@ -23,7 +23,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
-from .text_metrics import text_width
+from core.figures.text_metrics import text_width
 
 Orientation = Literal["vertical", "horizontal"]  # vertical: input on top, layers downwards
 

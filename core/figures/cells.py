@@ -21,11 +21,11 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ..spaces.base import SearchSpace
-from ..spaces.graph import Graph
-from .cell_geometry import LABEL_SIZE, CellGeometry, Orientation, box_width, cell_geometry, grid_positions
-from .style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_color
-from .text_metrics import points_at_width, text_width
+from core.spaces.base import SearchSpace
+from core.spaces.graph import Graph
+from core.figures.cell_geometry import LABEL_SIZE, CellGeometry, Orientation, box_width, cell_geometry, grid_positions
+from core.figures.style import FONT, TEMPLATE, UNKNOWN_COLOR, op_colors, style_figure, text_color
+from core.figures.text_metrics import points_at_width, text_width
 
 EDGE_COLOR = "#666666"
 BOX_LINE = "#333333"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..errors import OpEmbedError
-from .style import FONT, op_colors, style_figure
+from core.errors import OpEmbedError
+from core.figures.style import FONT, op_colors, style_figure
 
 Metric = Literal["cosine", "euclidean"]
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import stats
 
-from .style import rgba, run_colors, style_figure
+from core.figures.style import rgba, run_colors, style_figure
 
 
 def seed_band(frames: dict[int, pd.DataFrame], x: str, column: str, scale: float = 1.0) -> pd.DataFrame:

@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..errors import OpEmbedError
-from .style import OP_PALETTE, SEQUENTIAL, style_figure
+from core.errors import OpEmbedError
+from core.figures.style import OP_PALETTE, SEQUENTIAL, style_figure
 
 MAX_CATEGORIES = 30  # a non-numeric colour column with more values is drawn in one colour
 

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import FONT, style_figure
+from core.figures.style import FONT, style_figure
 
 MISSING = "—"
 COLUMNS = ["Recon %", "Valid %", "Unique %", "Novel %", "RMSE", "Pearson r"]

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import RUN_PALETTE, style_figure
+from core.figures.style import RUN_PALETTE, style_figure
 
 SET_COLORS = {"found": RUN_PALETTE[0], "space top": RUN_PALETTE[1], "space": "#999999"}
 

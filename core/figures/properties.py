@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import run_colors, style_figure
+from core.figures.style import run_colors, style_figure
 
 
 def property_scatter(props: pd.DataFrame, prop: str, y: str = "y", y_label: str = "accuracy",
@@ -17,7 +17,7 @@ def property_scatter(props: pd.DataFrame, prop: str, y: str = "y", y_label: str 
     Integer properties are jittered by up to ±0.15 (seeded) so stacked points show.
 
     Args:
-        props: :func:`core.properties.architecture_properties` frame.
+        props: :func:`core.analysis.properties.architecture_properties` frame.
         prop: the property column.
         y: the objective column. Default ``"y"``.
         y_label: its axis title, e.g. ``space.objective_name``.
@@ -54,8 +54,8 @@ def property_correlation_bar(corr_by_run: dict[str, pd.DataFrame], value: str = 
 
     Args:
         corr_by_run: name -> frame with ``property`` and ``value`` columns
-            (:func:`core.properties.property_correlations`, or
-            :func:`core.properties.property_latent_fit` with ``value="r2"``).
+            (:func:`core.analysis.properties.property_correlations`, or
+            :func:`core.analysis.properties.property_latent_fit` with ``value="r2"``).
         value: the column to draw. Default ``"pearson_r"``.
         value_label: the axis title.
         labels: property column -> its axis label (default: the column names).

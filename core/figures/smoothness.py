@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats
 
-from .style import rgba, run_colors, style_figure
+from core.figures.style import rgba, run_colors, style_figure
 
 AXIS_TITLES = {
     "edit_distance": "graph edit distance (aligned, edits)",
@@ -34,7 +34,7 @@ def distance_scatter(pairs_by_run: dict[str, pd.DataFrame], x: str = "edit_dista
     gives each run's Spearman rho.
 
     Args:
-        pairs_by_run: run name -> :func:`core.smoothness.smoothness_pairs` frame.
+        pairs_by_run: run name -> :func:`core.analysis.smoothness.smoothness_pairs` frame.
         x, y: columns to plot.
         normalize: divide ``y`` by its per-run mean, so runs whose latent scales differ
             compare on one axis.

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import run_colors, style_figure
+from core.figures.style import run_colors, style_figure
 
 LOSS_PARTS = [
     ("loss", "total loss"),

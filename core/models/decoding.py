@@ -29,12 +29,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
-from ..spaces.constraints import DecodeConstraints
-from .message_passing import gru_cell, gru_from_zero
+from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from core.spaces.constraints import DecodeConstraints
+from core.models.message_passing import gru_cell, gru_from_zero
 
 if TYPE_CHECKING:
-    from .dvae import DVAE
+    from core.models.dvae import DVAE
 
 
 @dataclass

@@ -72,14 +72,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig
-from ..spaces.base import START_TYPE
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs
-from .deepgmg_decoding import GMGDecoder
-from .dvae import VariationalModel, _at_least_fp32
-from .message_passing import gru_update
-from .op_encoder import OpEncoder, make_op_encoder
+from core.config import ModelConfig
+from core.spaces.base import START_TYPE
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs
+from core.models.deepgmg_decoding import GMGDecoder
+from core.models.dvae import VariationalModel, _at_least_fp32
+from core.models.message_passing import gru_update
+from core.models.op_encoder import OpEncoder, make_op_encoder
 
 
 class GatedSum(nn.Module):

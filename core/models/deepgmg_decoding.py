@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor
 
-from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs, choose_types
+from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs, choose_types
 
 if TYPE_CHECKING:
-    from .deepgmg import DeepGMG
+    from core.models.deepgmg import DeepGMG
 
 
 class GMGDecoder:

@@ -60,12 +60,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig, uses_bn_options
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs, GraphDecoder
-from .deferred_weight import DeferredWeight
-from .message_passing import GatedMessage, TypeMessage, gru_cell, gru_from_zero
-from .op_encoder import OpEncoder, make_op_encoder
+from core.config import ModelConfig, uses_bn_options
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs, GraphDecoder
+from core.models.deferred_weight import DeferredWeight
+from core.models.message_passing import GatedMessage, TypeMessage, gru_cell, gru_from_zero
+from core.models.op_encoder import OpEncoder, make_op_encoder
 
 
 @dataclass

@@ -44,11 +44,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs, GraphDecoder, NewNode
-from .deferred_weight import DeferredWeight
-from .dvae import DVAE, _at_least_fp32, _pair_index
-from .message_passing import gru_cell, gru_from_zero
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs, GraphDecoder, NewNode
+from core.models.deferred_weight import DeferredWeight
+from core.models.dvae import DVAE, _at_least_fp32, _pair_index
+from core.models.message_passing import gru_cell, gru_from_zero
 
 NEGATIVE_SLOPE = 0.01  # the attention score's LeakyReLU (F.leaky_relu's default, the GAT tutorial's)
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from .dvae import DVAE
-from .gcn_encoder import GCNEncoder
-from .message_passing import GatedMessage
+from core.models.dvae import DVAE
+from core.models.gcn_encoder import GCNEncoder
+from core.models.message_passing import GatedMessage
 
 
 class GCNDVAE(DVAE):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .gcn_aggregation import GCNAggregation, GCNEdges, gcn_edges
+from core.models.gcn_aggregation import GCNAggregation, GCNEdges, gcn_edges
 
 
 class GCNEncoder(nn.Module):

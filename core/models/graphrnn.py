@@ -47,11 +47,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs, choose_types
-from .dvae import _at_least_fp32
-from .svae import SVAE, _build_graphs
+from core.config import ModelConfig
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs, choose_types
+from core.models.dvae import _at_least_fp32
+from core.models.svae import SVAE, _build_graphs
 
 
 class GraphRNN(SVAE):

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .deferred_weight import DeferredWeight
+from core.models.deferred_weight import DeferredWeight
 
 
 def gru_cell(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor | DeferredWeight, bias_hh: Tensor) -> Tensor:

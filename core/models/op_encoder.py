@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .encodings import Encoding, LearnedEncoding, OneHotEncoding
+from core.models.encodings import Encoding, LearnedEncoding, OneHotEncoding
 
 
 class OpEncoder(Encoding, nn.Module):

@@ -18,15 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, get_args
 
-from ..config import ModelConfig, ModelName
-from ..errors import OpEmbedError
-from .encodings import ENCODINGS
+from core.config import ModelConfig, ModelName
+from core.errors import OpEmbedError
+from core.models.encodings import ENCODINGS
 
 if TYPE_CHECKING:
     from torch import nn
 
-    from .dvae import DVAE
-    from .svae import SVAE
+    from core.models.dvae import DVAE
+    from core.models.svae import SVAE
 
 
 @dataclass(frozen=True)

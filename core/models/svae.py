@@ -26,12 +26,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..config import ModelConfig
-from ..spaces.base import END_TYPE, PAD_TYPE, START_TYPE
-from ..spaces.constraints import DecodeConstraints
-from .decoding import DecodedGraphs, choose_types
-from .dvae import VariationalModel, _at_least_fp32
-from .op_encoder import OpEncoder, make_op_encoder
+from core.config import ModelConfig
+from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE
+from core.spaces.constraints import DecodeConstraints
+from core.models.decoding import DecodedGraphs, choose_types
+from core.models.dvae import VariationalModel, _at_least_fp32
+from core.models.op_encoder import OpEncoder, make_op_encoder
 
 
 class SVAE(VariationalModel):

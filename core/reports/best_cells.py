@@ -12,7 +12,7 @@ import pandas as pd
 from core.bo import best_so_far_curves, regret_curves, summarise_bo
 from core.bo.race import SHARED_METHODS
 from core.figures import best_so_far_figure, cells_row, regret_figure, property_correlation_bar, property_scatter as scatter_figure
-from core.properties import architecture_properties, property_columns, property_correlations, property_label, \
+from core.analysis.properties import architecture_properties, property_columns, property_correlations, property_label, \
     property_latent_fit as latent_fit
 from core.reports.labels import labelled, run_labels
 from core.reports.latent import OBJECTIVE, architecture_frame
@@ -23,7 +23,7 @@ DEFAULT_PROPERTY = "num_edges"  # the property drawn against the objective first
 
 
 def space_properties(run: Run) -> pd.DataFrame:
-    """Graph properties of every architecture of the run's space (``core.properties``)."""
+    """Graph properties of every architecture of the run's space (``core.analysis.properties``)."""
     return architecture_properties(run.space, run.table)
 
 

@@ -13,7 +13,7 @@ from core.bo.found import found_cells as found_table, methods_of, query_frame, t
 from core.bo.shared_patterns import compare_sets
 from core.figures import cells_row
 from core.figures.patterns import shared_patterns_figure
-from core.properties import architecture_properties, property_label
+from core.analysis.properties import architecture_properties, property_label
 from core.reports.settings import Report
 from core.runs import Run
 

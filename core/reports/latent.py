@@ -10,8 +10,8 @@ import pandas as pd
 
 from core.errors import OpEmbedError
 from core.figures import latent_scatter
-from core.projection import load_or_compute_projection
-from core.properties import architecture_properties, property_columns, property_label
+from core.analysis.projection import load_or_compute_projection
+from core.analysis.properties import architecture_properties, property_columns, property_label
 from core.reports.labels import labelled, run_labels
 from core.reports.settings import PROJECTION_NAMES, Projection, Report
 from core.runs import Run, latent_matrix

@@ -16,7 +16,7 @@ PROJECTION_NAMES = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}  # method -> 
 
 @dataclass(frozen=True)
 class Projection:
-    """A 2-D projection of the latent means (``core.projection``)."""
+    """A 2-D projection of the latent means (``core.analysis.projection``)."""
 
     method: str = "pca"  # "umap", "pca" or "tsne"
     n_neighbors: int = 15  # UMAP's neighbourhood; t-SNE's perplexity
@@ -33,7 +33,7 @@ class Projection:
         return self
 
     def params(self) -> dict:
-        """Keyword arguments of ``core.projection.load_or_compute_projection``."""
+        """Keyword arguments of ``core.analysis.projection.load_or_compute_projection``."""
         return {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist, "metric": self.metric, "seed": 0}
 
 

@@ -11,7 +11,7 @@ from core.figures import distance_scatter, knn_spread_bar
 from core.reports.labels import labelled, run_labels
 from core.reports.settings import Report
 from core.runs import Run
-from core.smoothness import smoothness_metrics, smoothness_pairs
+from core.analysis.smoothness import smoothness_metrics, smoothness_pairs
 
 SMOOTHNESS_ROWS = {
     "knn_accuracy_spread": "accuracy spread to the k nearest latent neighbours",

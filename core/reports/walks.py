@@ -14,7 +14,7 @@ from core.figures import cells_row
 from core.reports.labels import run_labels
 from core.reports.settings import Report
 from core.runs import Run
-from core.smoothness import great_circle as circle_walk, interpolate
+from core.analysis.smoothness import great_circle as circle_walk, interpolate
 from core.spaces import ArchitectureTable, Graph, SearchSpace, graphs_of
 
 CELLS_PER_ROW = 4  # a walk's cells per row: in one row of 8 or 12 the node labels no longer fit

@@ -32,7 +32,7 @@ from core.runs.loaders import load_config, load_metrics, read_latents
 from core.runs.names import CONFIG, EMBEDDINGS, HISTORY, LATENTS, METRICS, MODEL
 from core.runs.run import load_table
 from core.spaces import get_space
-from core.validation import check_output_dir, run_entries
+from core.cli.validation import check_output_dir, run_entries
 
 LABEL_FREE_METRICS = ("recon_accuracy", "validity", "uniqueness", "novelty", "num_prior_decodes",
                       "constrained_recon_accuracy", "constrained_validity", "constrained_uniqueness",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.data_dir import resolve_data_dir
+from core.spaces.data_dir import resolve_data_dir
 from core.errors import DataFileError, OpEmbedError
 from core.runs.loaders import (
     latent_matrix, load_embeddings, load_history, load_metrics, load_smoothness, read_latent_keys, read_latents,

@@ -30,7 +30,7 @@ from core.bn.bic import is_acyclic
 from core.bn.edge_moves import KINDS as EDGE_MOVES
 from core.bn.edge_moves import edge_moves
 from core.bn.random_dags import random_dags, smallest_first_order
-from core.data_dir import BN_ASIA_FILE, resolve_data_dir
+from core.spaces.data_dir import BN_ASIA_FILE, resolve_data_dir
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, Scores, SearchSpace
 from core.spaces.bn_asia_data import OFFLINE_NETWORKS, asia_file_table, asia_scorer, random_network_table
 from core.spaces.bn_format import (NUM_NODES, NUM_VARIABLES, adjacency_of_key, dvae_arrays, keys_of,

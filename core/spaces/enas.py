@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data_dir import resolve_data_dir
+from core.spaces.data_dir import resolve_data_dir
 from core.errors import DataFileError
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
 from core.spaces.constraints import DecodeConstraints

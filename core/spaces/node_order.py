@@ -2,7 +2,7 @@
 
 A cell is a DAG; any topological order with the input first and the output last stores the
 same cell (same key, same accuracy). The D-VAE decoder cannot write every order, though:
-two nodes with equal decoder states (:mod:`core.recon_bound`) must predict the same next
+two nodes with equal decoder states (:mod:`core.analysis.recon_bound`) must predict the same next
 type and the same edges, so some orders of a cell are impossible to reconstruct greedily
 and another order of the same cell may be possible.
 
@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.recon_bound import collisions
+from core.analysis.recon_bound import collisions
 from core.spaces.base import ArchitectureTable
 
 NodeOrder = Literal["stored", "canonical"]

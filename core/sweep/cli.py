@@ -20,7 +20,7 @@ from core.sweep.execute import SweepExecution
 from core.sweep.plan import SweepPlan, plan_sweep
 from core.sweep.records import SPEC_COPY, check_cell_settings
 from core.sweep.spec import check_oracles, load_spec
-from core.validation import check_output_dir, require_at_least
+from core.cli.validation import check_output_dir, require_at_least
 
 DEFAULT_ROOT = Path("runs") / "sweeps"
 

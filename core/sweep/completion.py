@@ -22,7 +22,7 @@ from core import runs
 from core.errors import OpEmbedError
 from core.sweep.plan import Step
 
-# the key each part of `evaluate` writes into metrics.json (as core.evaluate records them)
+# the key each part of `evaluate` writes into metrics.json (as core.analysis.evaluate records them)
 EVALUATE_PART_KEYS = {"recon": "recon_accuracy", "prior": "validity", "gp": "rmse",
                       "constrained": "constrained_validity"}
 
@@ -58,7 +58,7 @@ def evaluate_complete(run: Path, options: dict) -> bool:
 
 
 def project_complete(run: Path, options: dict) -> bool:
-    from core.projection import projection_path
+    from core.analysis.projection import projection_path
 
     params = {name: options[name] for name in ("n_neighbors", "min_dist", "metric", "seed") if name in options}
     path = projection_path(run, options["method"], params)

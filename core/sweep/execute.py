@@ -275,7 +275,7 @@ class SweepExecution:
         out = self.plan.out
         argv = list(step.argv)
         if step.kind == "train":
-            from core.validation import run_entries
+            from core.cli.validation import run_entries
 
             if self.attempts[step.key] == 0:
                 save_cell_settings(out, step.cell, step.argv)

@@ -295,7 +295,7 @@ def _values(spec: SweepSpec, table: str, key: str, value: object) -> tuple[FlagV
 
 
 # the numeric flags a sweep may set, with their least value (the command line's checks; upper
-# bounds: core.validation.LIMITS); "lr" must be above its least value
+# bounds: core.cli.validation.LIMITS); "lr" must be above its least value
 NUMERIC_MINIMUMS = {"epochs": 1, "batch-size": 1, "hidden-dim": 1, "latent-dim": 1, "embedding-dim": 1,
                     "checkpoint-every": 1, "gcn-levels": 1, "monitor-graphs": 0, "monitor-prior-points": 0,
                     "lr": 0, "beta": 0, "grad-clip": 0, "eps-scale": 0, "warmup-epochs": 0, "kl-warmup-epochs": 0,
@@ -306,7 +306,7 @@ EVALUATE_PARTS = ("recon", "prior", "gp", "constrained")
 
 def _check_value(spec: SweepSpec, table: str, key: str, value: FlagValue) -> None:
     """A flag's value within what the command line accepts (before Ray starts anything)."""
-    from core.validation import LIMITS
+    from core.cli.validation import LIMITS
 
     if key == "parts" and isinstance(value, str):
         unknown = sorted({p.strip() for p in value.split(",")} - set(EVALUATE_PARTS))

@@ -66,7 +66,7 @@ def summary_frame(execution: SweepExecution) -> pd.DataFrame:
 def summary_markdown(execution: SweepExecution) -> str:
     """The metrics table of every evaluated cell (``python -m core table``), and the BO
     summary (``python -m core bo-summary``) of every cell whose BO finished."""
-    from core.metrics_table import format_metrics_table
+    from core.analysis.metrics_table import format_metrics_table
 
     plan = execution.plan
     metrics = {cell.name: m for cell in plan.cells if (m := _metrics(cell.run_dir(plan.out)))}

@@ -1,5 +1,5 @@
 """Export: every paper figure of the selected runs as PNG, SVG, PDF or HTML with its data
-as CSV, and everything at once as a zip (figures from ``core.export``)."""
+as CSV, and everything at once as a zip (figures from ``core.reports.export``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.errors import OpEmbedError
-from core.export import export_zip, figure_bytes
+from core.reports.export import export_zip, figure_bytes
 from dashboard import exports, state
 from dashboard.app_pages import common
 

@@ -10,7 +10,7 @@ from botorch.optim import optimize_acqf
 
 from core.bo.acquisition import incumbent, log_expected_improvement, log_h, propose_from_pool, propose_in_box
 from core.bo.posterior_models import SVGPPosteriorModel
-from core.gp import fit_sparse_gp
+from core.analysis.gp import fit_sparse_gp
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from core.bo.posterior_models import PoolPosteriorModel, SVGPPosteriorModel
-from core.gp import fit_sparse_gp
+from core.analysis.gp import fit_sparse_gp
 
 
 @pytest.fixture(scope="module")

@@ -242,7 +242,7 @@ def test_latent_page_prefers_a_cached_umap(tiny_runs, tmp_path):
     import numpy as np
     import pandas as pd
 
-    from core.projection import projection_path
+    from core.analysis.projection import projection_path
 
     for name in ("cora-onehot", "cora-learned"):
         run = tmp_path / "runs" / name

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from core.config import ModelConfig
-from core.devices import autocast
+from core.training.devices import autocast
 from core.models.registry import build_model
 from core.spaces.base import END_TYPE, PAD_TYPE, START_TYPE
 

@@ -148,7 +148,7 @@ def test_constrained_enas_decodes_are_valid_and_complete(stochastic):
 
 
 def test_bf16_autocast_trains_and_decodes():
-    from core.devices import autocast
+    from core.training.devices import autocast
 
     model = make_deepgmg("learned", torch.float32, seed=5)
     assert_bf16_loss_close(model)

@@ -153,7 +153,7 @@ def test_compact_decoding_leaves_the_generator_where_the_dense_path_does():
 def test_bf16_autocast_trains_and_decodes_on_both_paths():
     """``--precision bf16``: the loss is close to fp32's, its gradients are finite, and the
     compact and dense decoders agree (mixing dtypes in their row updates is an error)."""
-    from core.devices import autocast
+    from core.training.devices import autocast
 
     model = make_dvae("learned", seed=5)
     assert_bf16_loss_close(model)

@@ -170,7 +170,7 @@ def test_constrained_nbg_decodes_are_valid_and_keep_the_random_stream():
 
 
 def test_bf16_autocast_trains_and_decodes_on_both_paths():
-    from core.devices import autocast
+    from core.training.devices import autocast
 
     model = make_att(torch.float32, seed=5)
     assert_bf16_loss_close(model)

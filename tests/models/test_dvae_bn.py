@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from core.commands import add_common_arguments
+from core.cli.commands import add_common_arguments
 from core.config import DVAE_BN_OPTIONS, ModelConfig, uses_bn_options
 from core.errors import OpEmbedError
 from core.models.message_passing import TypeMessage
 from core.spaces import SPACE_NAMES, get_space
-from core.train_cli import add_train_arguments, check_train_arguments, train_model_config, training_node_order
+from core.cli.train import add_train_arguments, check_train_arguments, train_model_config, training_node_order
 
 from . import reference_dvae_bn
 from .per_graph import (NUM_NODES, assert_compact_decoding_equals_dense, assert_encoder_matches,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.devices import autocast
+from core.training.devices import autocast
 from core.models.graphrnn import GraphRNN
 from core.models.registry import display_name
 from core.spaces.base import END_TYPE, START_TYPE

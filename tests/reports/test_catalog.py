@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from core.export import export_runs
+from core.reports.export import export_runs
 from dashboard import exports, state
 from dashboard.app_pages import common
 

@@ -19,7 +19,7 @@ from core.spaces.base import END_TYPE, START_TYPE
 from core.spaces.bn_asia import BnAsiaSpace
 from core.spaces.bn_asia_data import RandomNetworks, asia_scorer, random_network_table
 from core.spaces.bn_format import dvae_arrays, keys_of
-from core.train import train_run
+from core.training.train import train_run
 
 SMALL = RandomNetworks(num_networks=300, seed=3)
 

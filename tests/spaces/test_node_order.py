@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.recon_bound import collisions, recon_bound
+from core.analysis.recon_bound import collisions, recon_bound
 from core.spaces import get_space
 from core.spaces.node_order import apply_node_order, canonical_arrays, reorder, topological_orders
 

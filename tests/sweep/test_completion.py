@@ -72,7 +72,7 @@ def test_bo_is_complete_when_every_seed_has_its_rounds(tmp_path):
 
 
 def test_smoothness_and_project(tmp_path):
-    from core.projection import projection_path
+    from core.analysis.projection import projection_path
 
     run = trained(tmp_path)
     assert not is_complete(step("smoothness"), tmp_path)

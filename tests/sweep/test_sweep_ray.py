@@ -21,9 +21,9 @@ import torch
 
 from core import runs
 from core.__main__ import main
-from core.data_dir import DATA_DIR_ENV
+from core.spaces.data_dir import DATA_DIR_ENV
 from core.sweep.watchdog import descendants, process_table
-from core.train import FAULT_ARMING_FILE, FAULT_ENV
+from core.training.train import FAULT_ARMING_FILE, FAULT_ENV
 from tests.sweep.conftest import write_sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]

@@ -3,13 +3,13 @@ same budget."""
 
 from __future__ import annotations
 
-from ..config import METHODS, BOConfig
-from .base import Method, Proposal, derived_seed
-from .dvae import DVAESearch
-from .dvae_local import DVAELocalSearch
-from .evolution import RegularisedEvolution
-from .random_prior import RandomPrior
-from .random_search import RandomSearch
+from core.bo.config import METHODS, BOConfig
+from core.bo.methods.base import Method, Proposal, derived_seed
+from core.bo.methods.dvae import DVAESearch
+from core.bo.methods.dvae_local import DVAELocalSearch
+from core.bo.methods.evolution import RegularisedEvolution
+from core.bo.methods.random_prior import RandomPrior
+from core.bo.methods.random_search import RandomSearch
 
 __all__ = ["DVAELocalSearch", "DVAESearch", "Method", "Proposal", "RandomPrior", "RandomSearch",
            "RegularisedEvolution", "derived_seed", "make_method"]

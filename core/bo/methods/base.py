@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...spaces.graph import Graph
-from ..history import History
-from ..oracle import Evaluation
-from ..problem import BOProblem
-from ..seeds import derived_seed  # noqa: F401  (re-exported: the methods import it from here)
+from core.spaces.graph import Graph
+from core.bo.history import History
+from core.bo.oracle import Evaluation
+from core.bo.problem import BOProblem
+from core.bo.seeds import derived_seed  # noqa: F401  (re-exported: the methods import it from here)
 
 
 @dataclass

@@ -7,16 +7,16 @@ import time
 
 import numpy as np
 
-from ...gp import SparseGP, fit_sparse_gp, refit_variational
-from ..acquisition import incumbent, propose_from_pool, propose_in_box
-from ..batch import to_unit
-from ..config import BOConfig
-from ..history import History
-from ..problem import BOProblem
-from ..redraw import draw_queries
-from ..regions import region_bounds, replay_trust_region
-from .base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
-from .exact_search import nearest_distance, propose_exact
+from core.analysis.gp import SparseGP, fit_sparse_gp, refit_variational
+from core.bo.acquisition import incumbent, propose_from_pool, propose_in_box
+from core.bo.batch import to_unit
+from core.bo.config import BOConfig
+from core.bo.history import History
+from core.bo.problem import BOProblem
+from core.bo.redraw import draw_queries
+from core.bo.regions import region_bounds, replay_trust_region
+from core.bo.methods.base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
+from core.bo.methods.exact_search import nearest_distance, propose_exact
 
 
 def surrogate_data(problem: BOProblem, history: History) -> tuple[np.ndarray, np.ndarray]:

@@ -24,16 +24,16 @@ import time
 
 import numpy as np
 
-from ...errors import OpEmbedError
-from ..config import BOConfig
-from ..features import check_feature_space, onehot_adjacency
-from ..history import History
-from ..mutation import has_operator
-from ..neighbourhood import Neighbourhood
-from ..problem import BOProblem
-from .base import Proposal, unobserved_rows
-from .dvae import DVAESearch
-from .exact_search import propose_exact
+from core.errors import OpEmbedError
+from core.bo.config import BOConfig
+from core.bo.features import check_feature_space, onehot_adjacency
+from core.bo.history import History
+from core.bo.mutation import has_operator
+from core.bo.neighbourhood import Neighbourhood
+from core.bo.problem import BOProblem
+from core.bo.methods.base import Proposal, unobserved_rows
+from core.bo.methods.dvae import DVAESearch
+from core.bo.methods.exact_search import propose_exact
 
 
 def check_local(problem: BOProblem, features: str = "latent") -> None:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import BOConfig
-from ...spaces.graph import Graph
-from ..history import History
-from ..mutation import neighbours
-from ..problem import BOProblem
-from .base import Method, Proposal, derived_seed, unobserved_rows
+from core.bo.config import BOConfig
+from core.spaces.graph import Graph
+from core.bo.history import History
+from core.bo.mutation import neighbours
+from core.bo.problem import BOProblem
+from core.bo.methods.base import Method, Proposal, derived_seed, unobserved_rows
 
 INIT_STREAM = 2**31 - 1  # seed stream of the initial population (rounds use 0, 1, ...)
 

@@ -20,15 +20,15 @@ import numpy as np
 import torch
 from scipy.stats import norm, rankdata
 
-from ...gp import torch_threads
-from ..batch import exact_batch, exact_order, observed_incumbent, to_unit
-from ..config import BOConfig
-from ..exact_gp import ExactGP, fit_exact_gp
-from ..history import History
-from ..problem import BOProblem
-from ..redraw import draw_queries
-from ..regions import region_bounds, region_candidates, replay_trust_region
-from .base import Proposal, derived_seed, table_graphs, unobserved_rows
+from core.analysis.gp import torch_threads
+from core.bo.batch import exact_batch, exact_order, observed_incumbent, to_unit
+from core.bo.config import BOConfig
+from core.bo.exact_gp import ExactGP, fit_exact_gp
+from core.bo.history import History
+from core.bo.problem import BOProblem
+from core.bo.redraw import draw_queries
+from core.bo.regions import region_bounds, region_candidates, replay_trust_region
+from core.bo.methods.base import Proposal, derived_seed, table_graphs, unobserved_rows
 
 
 def labelled_data(problem: BOProblem, history: History,

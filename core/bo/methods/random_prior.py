@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 
-from ..history import History
-from ..problem import BOProblem
-from ..redraw import draw_queries
-from .base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
+from core.bo.history import History
+from core.bo.problem import BOProblem
+from core.bo.redraw import draw_queries
+from core.bo.methods.base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
 
 
 class RandomPrior(Method):

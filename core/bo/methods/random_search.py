@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..history import History
-from ..problem import BOProblem
-from .base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
+from core.bo.history import History
+from core.bo.problem import BOProblem
+from core.bo.methods.base import Method, Proposal, derived_seed, table_graphs, unobserved_rows
 
 GENERATOR_DRAWS = 20  # decode mode with a generator: at most this many draws of batch_size graphs per round
 

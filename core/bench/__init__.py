@@ -1,0 +1,1 @@
+"""Benchmarks: the speed figures, their data and models, the command's flags."""

@@ -1,0 +1,1 @@
+"""Training: batches, the training loop, its monitor and the device."""
