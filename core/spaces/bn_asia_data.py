@@ -23,8 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import json
-import math
 import os
 import random
 import zipfile
@@ -39,10 +37,13 @@ from core.bn.bic import BicScore
 from core.bn.random_dags import random_dags, smallest_first_order
 from core.errors import DataFileError
 from core.spaces.base import ArchitectureTable
+from core.spaces.dvae_lines import LineParts, parse_dvae_line
 from core.spaces.bn_format import NUM_NODES, NUM_VARIABLES, dvae_arrays, keys_of, variable_adjacency
 
 TRAIN_FRACTION = 0.9  # D-VAE's split
 LINE_FORMAT = "[[variable], [variable, parent bit], [variable, bit, bit], ...], BIC"
+ASIA_LINE_PARTS = LineParts(LINE_FORMAT, node="node", type_name="variable", bit="parent bit", value="BIC",
+                            node_note=" (one per asia variable)")
 CACHE_FOLDER = "bn_asia"
 CACHE_ENV = "OPEMBED_CACHE_DIR"
 CACHE_VERSION = 1  # bump when a table's build changes, so old cache files are not read
@@ -138,37 +139,13 @@ def parse_asia_file(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _parse_line(line: str, path: Path, number: int) -> tuple[list[int], list[list[int]], float]:
     """One line as its variables, each node's parent bits and the BIC; raises ``DataFileError``."""
-
-    def fail(what: str) -> DataFileError:
-        return DataFileError(path, f"{what} (expected `{LINE_FORMAT}`)", line=number)
-
-    try:
-        parsed = json.loads(f"[{line}]")
-    except json.JSONDecodeError:
-        raise fail("not a list of nodes followed by a BIC") from None
-    if len(parsed) != 2 or not isinstance(parsed[0], list):
-        raise fail("not a list of nodes followed by a BIC")
-    nodes, value = parsed
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise fail(f"BIC {value!r} is not a finite number")
-    if len(nodes) != NUM_VARIABLES:
-        raise fail(f"{len(nodes)} nodes, expected {NUM_VARIABLES} (one per asia variable)")
-    variables: list[int] = []
-    bits: list[list[int]] = []
-    for i, node in enumerate(nodes):
-        if not isinstance(node, list) or len(node) != i + 1:
-            raise fail(f"node {i} must be [variable] followed by {i} parent bits, got {node!r}")
-        variable = node[0]
-        if type(variable) is not int or not 0 <= variable < NUM_VARIABLES:
-            raise fail(f"node {i} has variable {variable!r}, expected an integer 0..{NUM_VARIABLES - 1}")
-        if variable in variables:
-            raise fail(f"variable {variable} appears twice (nodes {variables.index(variable)} and {i})")
-        for bit in node[1:]:
-            if type(bit) is not int or bit not in (0, 1):
-                raise fail(f"node {i} has parent bit {bit!r}, expected 0 or 1")
-        variables.append(variable)
-        bits.append(node[1:])
-    return variables, bits, float(value)
+    nodes, value = parse_dvae_line(line, path, number, NUM_VARIABLES, NUM_VARIABLES, ASIA_LINE_PARTS)
+    variables = [node[0] for node in nodes]
+    for i, variable in enumerate(variables):
+        if variable in variables[:i]:
+            raise DataFileError(path, f"variable {variable} appears twice (nodes {variables.index(variable)} and {i}) "
+                                      f"(expected `{LINE_FORMAT}`)", line=number)
+    return variables, [node[1:] for node in nodes], value
 
 
 def asia_file_table(path: Path) -> ArchitectureTable:

@@ -11,8 +11,6 @@ space-separated integers, per layer its op id then its skip bits (``"1 4 0 5 0 0
 
 from __future__ import annotations
 
-import json
-import math
 import random
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 
 from core.spaces.data_dir import resolve_data_dir
 from core.errors import DataFileError
+from core.spaces.dvae_lines import LineParts, parse_dvae_line
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
 from core.spaces.constraints import DecodeConstraints
 
@@ -27,6 +26,7 @@ ENAS_OPS = ["conv3", "sep3", "conv5", "sep5", "avg3", "max3"]
 BURN_IN = 1000  # leading lines of the file the reference protocol leaves out
 TRAIN_FRACTION = 0.9
 LINE_FORMAT = "[[op], [op, skip], [op, skip, skip], ...], accuracy"
+ENAS_LINE_PARTS = LineParts(LINE_FORMAT, node="layer", type_name="op id", bit="skip bit", value="accuracy")
 
 
 class EnasSpace(SearchSpace):
@@ -155,33 +155,8 @@ class EnasSpace(SearchSpace):
 
     def _parse_line(self, line: str, path: Path, number: int) -> tuple[list[int], float]:
         """One line as its flattened row and accuracy; raises ``DataFileError`` on error."""
-
-        def fail(what: str) -> DataFileError:
-            return DataFileError(path, f"{what} (expected `{LINE_FORMAT}`)", line=number)
-
-        try:
-            parsed = json.loads(f"[{line}]")
-        except json.JSONDecodeError:
-            raise fail("not a list of layers followed by an accuracy") from None
-        if len(parsed) != 2 or not isinstance(parsed[0], list):
-            raise fail("not a list of layers followed by an accuracy")
-        layers, value = parsed
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise fail(f"accuracy {value!r} is not a finite number")
-        if len(layers) != self.num_layers:
-            raise fail(f"{len(layers)} layers, expected {self.num_layers}")
-        flat: list[int] = []
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, list) or len(layer) != i + 1:
-                raise fail(f"layer {i} must be [op] followed by {i} skip bits, got {layer!r}")
-            op = layer[0]
-            if type(op) is not int or not 0 <= op < len(ENAS_OPS):
-                raise fail(f"layer {i} has op id {op!r}, expected an integer 0..{len(ENAS_OPS) - 1}")
-            for bit in layer[1:]:
-                if type(bit) is not int or bit not in (0, 1):
-                    raise fail(f"layer {i} has skip bit {bit!r}, expected 0 or 1")
-            flat.extend(layer)
-        return flat, float(value)
+        layers, value = parse_dvae_line(line, path, number, self.num_layers, len(ENAS_OPS), ENAS_LINE_PARTS)
+        return [part for layer in layers for part in layer], value
 
     def _dense_from_flat(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Node types (``A x N`` int64) and adjacency (``A x N x N`` uint8) of flat rows
