@@ -17,7 +17,7 @@ from pathlib import Path
 from core.bench.gpu_check.settings import DRY_RUN, FULL
 
 HELP_REPEATS = 5  # fresh `python -m core --help` processes timed; the median is reported
-REPOSITORY = Path(__file__).resolve().parents[1]  # where `python -m core` finds the package
+REPOSITORY = Path(__file__).resolve().parents[2]  # where `python -m core` finds the package
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:

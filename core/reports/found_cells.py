@@ -39,12 +39,11 @@ def found_cells(runs: Sequence[Run], method: str, budget: int, k: int) -> Report
         RunFileError: a result file is damaged or holds a key the space does not have.
     """
     first = runs[0]
-    table = first.table
-    cells = found_table(query_frame([run.path for run in runs]), method, budget, table)
+    cells = found_table(query_frame([run.path for run in runs]), method, budget, first.table, first.space)
     if cells.empty:
         return None
     top = top_found(cells, k)
-    graphs = [table.graph(table.row_of(key)) for key in top["key"]]
+    graphs = list(top.pop("graph"))
     top.insert(2, "ops", [first.space.describe(g.op_ids, g.num_nodes) for g in graphs])
     titles = [f"#{rank} · {value:.4f}<br>space rank {space_rank}<br>{found_by}/{searches} · query {median:g}"
               for rank, value, space_rank, found_by, searches, median in
@@ -59,9 +58,11 @@ def shared_patterns(runs: Sequence[Run], method: str, budget: int, k: int, props
     """Operation shares and graph properties of the ``k`` best cells ``method`` found
     against the space's top ``k`` and the whole space, with Monte-Carlo p values
     (:mod:`core.bo.shared_patterns`); the data: the tests table with each set's values.
-    ``None`` when the method found nothing."""
+    Found cells outside the space's table (decode mode) are left out: the properties are the
+    table's. ``None`` when the method found nothing."""
     first = runs[0]
-    cells = found_table(query_frame([run.path for run in runs]), method, budget, first.table)
+    cells = found_table(query_frame([run.path for run in runs]), method, budget, first.table, first.space)
+    cells = cells[[first.table.row_of(key) is not None for key in cells["key"]]]  # properties: table cells
     if cells.empty:
         return None
     props = architecture_properties(first.space, first.table) if props is None else props

@@ -75,7 +75,7 @@ def compact_run(run_dir: Path, out: Path) -> list[str]:
     for name, text in texts.items():
         atomic_write_text(out / name, text)
     for name, data in results.items():
-        atomic_write_json(out / BO_DIR / name, data)
+        atomic_write_json(out / BO_DIR / name, data, compact=True)
     dropped = [name for name in DROPPED if (run_dir / name).exists()]
     atomic_write_json(out / COMPACT, {"source": run_dir.name, "dropped": dropped,
                                       "bo_round_fields_dropped": list(DROPPED_ROUND_FIELDS),

@@ -36,7 +36,7 @@ RUN_FILES = (runs.CONFIG, runs.CHECKPOINT, runs.MODEL, runs.HISTORY, runs.EMBEDD
 FAULT_ENV = "OPEMBED_FAULT_AT"  # tests: SIGKILL this process right after the named write
 FAULTS_ENABLED = False  # set only by the test suite's kill drill: the environment alone never arms the hook
 # ... or, for the kill drill's child processes (a sweep's tasks), this file, which only the tests write
-FAULT_ARMING_FILE = Path(__file__).resolve().parents[1] / "tests" / ".fault-drill-armed"
+FAULT_ARMING_FILE = Path(__file__).resolve().parents[2] / "tests" / ".fault-drill-armed"
 
 
 def fault_point(name: str) -> None:

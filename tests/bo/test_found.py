@@ -81,3 +81,24 @@ def test_a_key_from_another_space_names_its_file(two_searches):
 
 def test_space_ranks():
     assert space_ranks(np.array([0.9, 0.8, 0.7, 0.05]), tiny_table()).tolist() == [1, 2, 4, 6]
+
+
+def test_a_decoded_cell_outside_the_table_is_kept_with_its_recorded_graph(tmp_path):
+    from core.spaces import get_space
+
+    space = get_space("nbg-cora")
+    full = space.load()
+    table = full.subset(np.arange(10))  # the run's table lacks row 100
+    outside = full.graph(100)
+    run = tmp_path / "run"
+    write_result(run, "dvae", 0, [([full.keys[100], full.keys[3]], [0.95, 0.5], ["new", "new"])])
+    body = json.loads((run / "bo" / "dvae-seed0.json").read_text())
+    body["rounds"][0]["graphs"] = [outside.to_json(), None]
+    (run / "bo" / "dvae-seed0.json").write_text(json.dumps(body))
+    cells = found_cells(query_frame([run]), "dvae", 50, table, space)
+    assert cells["key"].tolist() == [full.keys[100], full.keys[3]]
+    assert np.array_equal(cells.loc[0, "graph"].adjacency, outside.adjacency)
+    body["rounds"][0]["keys"][0] = full.keys[101]  # a recorded graph that is not the key's
+    (run / "bo" / "dvae-seed0.json").write_text(json.dumps(body))
+    with pytest.raises(RunFileError, match="is not a cell of this space"):
+        found_cells(query_frame([run]), "dvae", 50, table, space)
