@@ -2,7 +2,8 @@
 # Beside sweeps/enas6-seeds.sh: evaluates each seed run as soon as its training has written
 # latents.parquet (smoothness, then the papers' protocol with 10 GP seeds and the constrained
 # part, then latent BO with 10 BO seeds, the space's default protocol) and writes its compact
-# copy under assets/demo/seeds/ (to commit), on one thread so that the training queue keeps
+# copy under assets/demo/seeds/ and regenerates the docs' result blocks (commit both together),
+# on one thread so that the training queue keeps
 # the other core. Resumable: a run
 # whose metrics.json holds every part is skipped; a killed evaluation keeps its finished parts
 # (evaluate resumes them) and is run again. Ends when the training queue's log says it finished and no
@@ -35,6 +36,7 @@ while true; do
     if [ ! -f "$ship/compact.json" ] || [ -n "$(find "$run" -newer "$ship/compact.json" -name '*.json' -print -quit)" ]; then
       $PY -m core compact "$run" --out "$ship" > /dev/null && echo "$(date -u +%FT%TZ) shipped $ship" \
         || echo "FAILED compact: $run"
+      $PY docs/generate.py > /dev/null || echo "FAILED docs/generate.py"  # the verdict blocks read the seeds
     fi
   done
   if grep -q "queue finished" "$LOG" 2>/dev/null && [ "$pending" = 0 ]; then break; fi
