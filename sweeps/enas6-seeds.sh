@@ -1,25 +1,4 @@
 #!/usr/bin/env bash
-# The enas6 seed groups of the verdict (issue "Evidence, not anecdotes"): `fast`, 120 epochs,
-# seeds 1-4 per encoding beside the shipped seed 0, one training at a time (two at once on
-# 2 cores are slower than one after the other). Resumable: run it again after a stop and each
-# run continues from its last checkpoint; a finished run is skipped.
+# The enas6 seed groups: seeds 1-4 per encoding beside the shipped seed 0 (sweeps/seed-queue.sh).
 #   nohup sweeps/enas6-seeds.sh > runs/enas6-seeds.log 2>&1 &
-set -uo pipefail
-cd "$(dirname "$0")/.."
-PY=${PY:-.venv/bin/python}
-# one thread: the queue shares the machine with evaluations and other work, and two
-# oversubscribed OpenMP threads ran 5-10x slower than one (110 s against ~15 s per epoch)
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
-ROOT=${ROOT:-runs/groups}
-SEEDS=${SEEDS:-"1 2 3 4"}
-for seed in $SEEDS; do
-  for encoding in onehot learned; do
-    out="$ROOT/enas6-$encoding/seed$seed"
-    if [ -f "$out/latents.parquet" ]; then echo "done: $out"; continue; fi
-    resume=""; [ -f "$out/config.json" ] && resume="--resume"
-    echo "$(date -u +%FT%TZ) train $out $resume"
-    $PY -m core train --space enas6 --encoding "$encoding" --preset fast --seed "$seed" \
-        --checkpoint-every 5 --no-progress --out "$out" $resume || echo "FAILED: $out"
-  done
-done
-echo "$(date -u +%FT%TZ) queue finished"
+exec env SPACE=enas6 SEEDS="${SEEDS:-1 2 3 4}" "$(dirname "$0")/seed-queue.sh"
