@@ -37,7 +37,7 @@ from core.bn.bic import BicScore
 from core.bn.random_dags import random_dags, smallest_first_order
 from core.errors import DataFileError
 from core.spaces.base import ArchitectureTable
-from core.spaces.dvae_lines import LineParts, parse_dvae_line
+from core.spaces.dvae_lines import LineParts, parse_dvae_line, read_lines
 from core.spaces.bn_format import NUM_NODES, NUM_VARIABLES, dvae_arrays, keys_of, variable_adjacency
 
 TRAIN_FRACTION = 0.9  # D-VAE's split
@@ -115,16 +115,7 @@ def parse_asia_file(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Raises:
         DataFileError: a line is malformed (file and line named), or the file has none.
     """
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DataFileError(path, f"byte 0x{data[error.start]:02x} is not UTF-8 text (expected `{LINE_FORMAT}`)",
-                            line=data.count(b"\n", 0, error.start) + 1,
-                            fix="fetch the file again with `python -m core fetch bn-asia`") from None
-    lines = text.split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = read_lines(path, LINE_FORMAT, fix="fetch the file again with `python -m core fetch bn-asia`")
     if not lines:
         raise DataFileError(path, "has no networks", fix="fetch the file again with `python -m core fetch bn-asia`")
     orders = np.empty((len(lines), NUM_VARIABLES), dtype=np.int64)

@@ -25,6 +25,24 @@ class LineParts:
     node_note: str = ""  # appended to a wrong node count, e.g. " (one per asia variable)"
 
 
+def read_lines(path: Path, line_format: str, fix: str) -> list[str]:
+    """The file's lines as text, trailing blank lines dropped.
+
+    Raises:
+        DataFileError: a byte is not UTF-8 (names the line, says ``fix``).
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFileError(path, f"byte 0x{data[error.start]:02x} is not UTF-8 text (expected `{line_format}`)",
+                            line=data.count(b"\n", 0, error.start) + 1, fix=fix) from None
+    lines = text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
 def parse_dvae_line(line: str, path: Path, number: int, num_nodes: int, num_types: int,
                     parts: LineParts) -> tuple[list[list[int]], float]:
     """One line as its nodes (``[type, bit, ...]`` each, checked) and its value.

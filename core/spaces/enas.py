@@ -18,7 +18,7 @@ import numpy as np
 
 from core.spaces.data_dir import resolve_data_dir
 from core.errors import DataFileError
-from core.spaces.dvae_lines import LineParts, parse_dvae_line
+from core.spaces.dvae_lines import LineParts, parse_dvae_line, read_lines
 from core.spaces.base import END_TYPE, START_TYPE, ArchitectureTable, SearchSpace
 from core.spaces.constraints import DecodeConstraints
 
@@ -132,17 +132,9 @@ class EnasSpace(SearchSpace):
     def _parse_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         """Every line as a flat row (``A x F`` int64, ``F = L + L(L-1)/2``) and its accuracy
         (``A`` float64). Trailing blank lines are ignored; any other bad line raises."""
-        data = Path(path).read_bytes()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DataFileError(path, f"byte 0x{data[error.start]:02x} is not UTF-8 text (expected `{LINE_FORMAT}`)",
-                                line=data.count(b"\n", 0, error.start) + 1,
-                                fix="fetch the file again with `python -m core fetch enas6`" if self.num_layers == 6
-                                else f"replace {self.file_name} with a clean copy") from None
-        lines = text.split("\n")
-        while lines and not lines[-1].strip():
-            lines.pop()
+        fix = ("fetch the file again with `python -m core fetch enas6`" if self.num_layers == 6
+               else f"replace {self.file_name} with a clean copy")
+        lines = read_lines(path, LINE_FORMAT, fix)
         flat_rows: list[list[int]] = []
         accuracy: list[float] = []
         for number, line in enumerate(lines, start=1):
